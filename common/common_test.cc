@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "common/sha256.h"
+#include "common/status.h"
+#include "common/thread_pool.h"
+
+namespace llmzip {
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256::hex(Sha256::hash("", 0)),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256::hex(Sha256::hash("abc", 3)),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(Sha256::hex(Sha256::hash(m.data(), m.size())),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256, IncrementalEqualsOneShot) {
+  std::string s(1000, '\0');
+  for (size_t i = 0; i < s.size(); ++i) s[i] = char(i * 7 + 3);
+  Sha256 h;
+  for (size_t i = 0; i < s.size(); i += 13) h.update(s.data() + i, std::min<size_t>(13, s.size() - i));
+  EXPECT_EQ(h.finish(), Sha256::hash(s.data(), s.size()));
+}
+
+TEST(Status, CodesAndMessages) {
+  Status ok;
+  EXPECT_TRUE(ok.is_ok());
+  Status bad(ErrorCode::kTruncated, "x.gguf: offset 12: expected 8 bytes");
+  EXPECT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.to_string(), "truncated: x.gguf: offset 12: expected 8 bytes");
+  Result<int> r = 5;
+  EXPECT_EQ(*r, 5);
+  Result<int> e = Status(ErrorCode::kIo, "nope");
+  EXPECT_FALSE(e.is_ok());
+  EXPECT_EQ(e.status().code(), ErrorCode::kIo);
+}
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    ThreadPool pool(threads);
+    for (size_t n : {0u, 1u, 2u, 7u, 100u}) {
+      std::vector<std::atomic<int>> hits(n);
+      pool.parallel_for(n, [&](size_t b, size_t e, int) {
+        for (size_t i = b; i < e; ++i) hits[i]++;
+      });
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ(hits[i].load(), 1) << threads << " " << n << " " << i;
+    }
+  }
+}
+
+}  // namespace llmzip

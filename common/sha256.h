@@ -1,0 +1,29 @@
+// SHA-256 (FIPS 180-4). Used for model fingerprints in .llmz headers and in the
+// corpus manifest. Incremental: update() any number of times, then finish().
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace llmzip {
+
+class Sha256 {
+ public:
+  using Digest = std::array<uint8_t, 32>;
+  Sha256();
+  void update(const void* data, size_t size);
+  Digest finish();
+  static Digest hash(const void* data, size_t size);
+  static std::string hex(const Digest& d);
+
+ private:
+  void block(const uint8_t* p);
+  uint32_t h_[8];
+  uint8_t buf_[64];
+  size_t buf_len_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace llmzip

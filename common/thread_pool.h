@@ -1,0 +1,42 @@
+// A fixed pool of worker threads running parallel-for loops. Work is split into
+// contiguous index ranges; callers must make each index's result independent of
+// which thread runs it (DESIGN.md: threads split rows or sequences, never one sum).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace llmzip {
+
+class ThreadPool {
+ public:
+  // n_threads >= 1; the calling thread is one of them (n_threads-1 workers spawn).
+  explicit ThreadPool(int n_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return n_threads_; }
+
+  // Calls fn(begin, end, thread_index) over a partition of [0, n) into at most
+  // size() contiguous chunks; returns when all are done. Not reentrant.
+  void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
+
+ private:
+  void worker(int index);
+  int n_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_start_, cv_done_;
+  const std::function<void(size_t, size_t, int)>* job_ = nullptr;
+  size_t job_n_ = 0;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace llmzip
