@@ -1,0 +1,158 @@
+#include "bench/bench_model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "bench/q8_0_quantize.h"
+#include "gguf/writer.h"
+
+namespace llmzip::bench {
+namespace {
+
+// splitmix64: a tiny, fast, well-mixed generator; reproducible across platforms.
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [-a, a).
+  float uniform(float a) {
+    const float u = static_cast<float>(next() >> 40) * (1.0f / 16777216.0f);  // [0,1)
+    return (2.0f * u - 1.0f) * a;
+  }
+};
+
+std::string f32_bytes(const std::vector<float>& v) {
+  std::string s(v.size() * 4, '\0');
+  std::memcpy(s.data(), v.data(), s.size());
+  return s;
+}
+
+// A [rows x cols] Q8_0 matrix (cols innermost), uniform in [-scale, scale).
+std::string random_q8_0(Rng& rng, uint64_t rows, uint64_t cols, float scale) {
+  std::string out(rows * (cols / kQ8_0Block) * kQ8_0Bytes, '\0');
+  std::vector<float> row(cols);
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (auto& x : row) x = rng.uniform(scale);
+    quantize_row_q8_0(row.data(), cols,
+                      reinterpret_cast<uint8_t*>(out.data()) + r * (cols / kQ8_0Block) * kQ8_0Bytes);
+  }
+  return out;
+}
+
+std::vector<float> random_f32(Rng& rng, uint64_t n, float center, float spread) {
+  std::vector<float> v(n);
+  for (auto& x : v) x = center + rng.uniform(spread);
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> bench_model_names() { return {"smollm2-135m", "qwen2.5-0.5b", "tiny"}; }
+
+Result<BenchModelSpec> bench_model_spec(std::string_view name) {
+  BenchModelSpec s;
+  s.name = std::string(name);
+  if (name == "smollm2-135m") {
+    s.arch = "llama";
+    s.n_embd = 576; s.n_layer = 30; s.n_head = 9; s.n_head_kv = 3; s.n_ff = 1536; s.n_vocab = 49152;
+    s.n_ctx_train = 8192; s.rope_freq_base = 100000.0f;
+  } else if (name == "qwen2.5-0.5b") {
+    s.arch = "qwen2";
+    s.n_embd = 896; s.n_layer = 24; s.n_head = 14; s.n_head_kv = 2; s.n_ff = 4864; s.n_vocab = 151936;
+    s.n_ctx_train = 32768; s.rope_freq_base = 1000000.0f; s.rms_eps = 1e-6f; s.qkv_bias = true;
+  } else if (name == "tiny") {
+    s.arch = "llama";
+    s.n_embd = 64; s.n_layer = 2; s.n_head = 4; s.n_head_kv = 2; s.n_ff = 96; s.n_vocab = 256;
+    s.n_ctx_train = 512;
+  } else {
+    std::string names;
+    for (const auto& n : bench_model_names()) names += (names.empty() ? "" : ", ") + n;
+    return Status(ErrorCode::kInvalidArgument,
+                  "unknown benchmark model '" + std::string(name) + "' (known: " + names + ")");
+  }
+  return s;
+}
+
+std::string make_bench_model(const BenchModelSpec& s, uint64_t seed) {
+  Rng rng{seed};
+  const std::string& a = s.arch;
+  const uint64_t head_dim = s.n_embd / s.n_head;
+  const uint64_t n_embd_kv = head_dim * s.n_head_kv;
+  gguf::GgufWriter w;
+  w.add_string("general.architecture", a);
+  w.add_string("general.name", "llmzip-bench-" + s.name);
+  w.add_u32("general.file_type", 7);  // MOSTLY_Q8_0
+  w.add_u32(a + ".context_length", s.n_ctx_train);
+  w.add_u32(a + ".embedding_length", s.n_embd);
+  w.add_u32(a + ".block_count", s.n_layer);
+  w.add_u32(a + ".feed_forward_length", s.n_ff);
+  w.add_u32(a + ".attention.head_count", s.n_head);
+  w.add_u32(a + ".attention.head_count_kv", s.n_head_kv);
+  w.add_u32(a + ".rope.dimension_count", static_cast<uint32_t>(head_dim));
+  w.add_f32(a + ".rope.freq_base", s.rope_freq_base);
+  w.add_f32(a + ".attention.layer_norm_rms_epsilon", s.rms_eps);
+  w.add_u32(a + ".vocab_size", s.n_vocab);
+  // Placeholder vocabulary: the engine benchmark feeds token ids directly.
+  std::vector<std::string> tokens(s.n_vocab);
+  for (uint32_t i = 0; i < s.n_vocab; ++i) tokens[i] = "<t" + std::to_string(i) + ">";
+  w.add_string("tokenizer.ggml.model", "gpt2");
+  w.add_string_array("tokenizer.ggml.tokens", tokens);
+  w.add_i32_array("tokenizer.ggml.token_type", std::vector<int32_t>(s.n_vocab, 1));
+  w.add_u32("tokenizer.ggml.bos_token_id", 0);
+  w.add_u32("tokenizer.ggml.eos_token_id", 1);
+
+  // Uniform in [-sqrt(3/fan_in), ..) has variance 1/fan_in: activations stay O(1).
+  auto scale_for = [](uint64_t fan_in) { return std::sqrt(3.0f / static_cast<float>(fan_in)); };
+  const auto q8 = gguf::TensorType::kQ8_0;
+  const auto f32 = gguf::TensorType::kF32;
+  w.add_tensor("token_embd.weight", q8, {s.n_embd, s.n_vocab}, random_q8_0(rng, s.n_vocab, s.n_embd, 0.5f));
+  w.add_tensor("output_norm.weight", f32, {s.n_embd}, f32_bytes(random_f32(rng, s.n_embd, 1.0f, 0.1f)));
+  for (uint32_t l = 0; l < s.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    w.add_tensor(p + "attn_norm.weight", f32, {s.n_embd}, f32_bytes(random_f32(rng, s.n_embd, 1.0f, 0.1f)));
+    w.add_tensor(p + "attn_q.weight", q8, {s.n_embd, s.n_embd},
+                 random_q8_0(rng, s.n_embd, s.n_embd, scale_for(s.n_embd)));
+    w.add_tensor(p + "attn_k.weight", q8, {s.n_embd, n_embd_kv},
+                 random_q8_0(rng, n_embd_kv, s.n_embd, scale_for(s.n_embd)));
+    w.add_tensor(p + "attn_v.weight", q8, {s.n_embd, n_embd_kv},
+                 random_q8_0(rng, n_embd_kv, s.n_embd, scale_for(s.n_embd)));
+    if (s.qkv_bias) {
+      w.add_tensor(p + "attn_q.bias", f32, {s.n_embd}, f32_bytes(random_f32(rng, s.n_embd, 0.0f, 0.1f)));
+      w.add_tensor(p + "attn_k.bias", f32, {n_embd_kv}, f32_bytes(random_f32(rng, n_embd_kv, 0.0f, 0.1f)));
+      w.add_tensor(p + "attn_v.bias", f32, {n_embd_kv}, f32_bytes(random_f32(rng, n_embd_kv, 0.0f, 0.1f)));
+    }
+    w.add_tensor(p + "attn_output.weight", q8, {s.n_embd, s.n_embd},
+                 random_q8_0(rng, s.n_embd, s.n_embd, scale_for(s.n_embd)));
+    w.add_tensor(p + "ffn_norm.weight", f32, {s.n_embd}, f32_bytes(random_f32(rng, s.n_embd, 1.0f, 0.1f)));
+    w.add_tensor(p + "ffn_gate.weight", q8, {s.n_embd, s.n_ff},
+                 random_q8_0(rng, s.n_ff, s.n_embd, scale_for(s.n_embd)));
+    w.add_tensor(p + "ffn_up.weight", q8, {s.n_embd, s.n_ff},
+                 random_q8_0(rng, s.n_ff, s.n_embd, scale_for(s.n_embd)));
+    w.add_tensor(p + "ffn_down.weight", q8, {s.n_ff, s.n_embd},
+                 random_q8_0(rng, s.n_embd, s.n_ff, scale_for(s.n_ff)));
+  }
+  return w.finish();
+}
+
+Status write_bench_model(const BenchModelSpec& spec, uint64_t seed, const std::string& path) {
+  const std::string bytes = make_bench_model(spec, seed);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return Status(ErrorCode::kIo, "cannot create " + tmp);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.close();
+    if (!f) return Status(ErrorCode::kIo, "write failed: " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status(ErrorCode::kIo, "cannot rename " + tmp + " to " + path);
+  return Status::ok();
+}
+
+}  // namespace llmzip::bench
