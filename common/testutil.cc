@@ -17,6 +17,11 @@ std::optional<std::string> testdata_dir() {
     std::string p(v);
     if (stat((p + "/README.md").c_str(), &st) == 0) return p;
   }
+#ifdef LLMZIP_TESTDATA_BUILTIN
+  struct stat st;
+  std::string p(LLMZIP_TESTDATA_BUILTIN);
+  if (stat((p + "/README.md").c_str(), &st) == 0) return p;
+#endif
   return std::nullopt;
 }
 
