@@ -1,0 +1,56 @@
+// compress / decompress: frames -> tokens -> model -> frequencies -> range coder,
+// and back. The file layout is docs/format.md; determinism rules ../DESIGN.md.
+//
+// Contract: decompress(compress(x)) == x for every byte string x, on any machine,
+// with any thread count; the compressed bytes do not depend on the thread count.
+// Memory is bounded by the frame size and the number of frames in flight, not by
+// the input size (both sides stream).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "codec/io.h"
+#include "codec/loaded_model.h"
+#include "common/status.h"
+
+namespace llmzip::codec {
+
+enum class Method : uint8_t { kAc = 0, kRankZlib = 1, kTbyt = 2 };
+const char* method_name(Method m);
+Result<Method> method_from_name(const std::string& name);
+
+struct Params {
+  int threads = 1;            // worker threads (>= 1)
+  uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
+  uint64_t frame_bytes = 0;   // target frame size; 0 = kDefaultFrameBytes
+  Method method = Method::kAc;
+};
+constexpr uint32_t kDefaultContext = 512;
+constexpr uint64_t kDefaultFrameBytes = 16 * 1024;
+
+struct Progress {
+  uint64_t in_bytes = 0;   // input consumed so far
+  uint64_t out_bytes = 0;  // output produced so far
+  int64_t in_total = -1;   // input size if known
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct Stats {
+  uint64_t in_bytes = 0, out_bytes = 0;
+  uint64_t frames = 0, tokens = 0;
+  uint64_t raw_frames = 0;  // frames stored without the model (tokenizer could not express them)
+};
+
+Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
+                const ProgressFn& progress = nullptr, Stats* stats = nullptr);
+
+// Checks the header's model fingerprint and numerics version against `m` first
+// (kModelMismatch naming both models). Every frame's checksum is verified before
+// its bytes are written to `out`; on any error the output so far must be discarded.
+Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
+                  const ProgressFn& progress = nullptr, Stats* stats = nullptr);
+
+}  // namespace llmzip::codec

@@ -1,0 +1,43 @@
+#include "codec/framing.h"
+
+#include <cassert>
+
+namespace llmzip::codec {
+
+size_t next_frame_length(std::string_view rest, uint64_t target, bool at_end) {
+  assert(target >= 1);
+  const uint64_t n = rest.size();
+  if (n <= target) return at_end ? n : 0;
+  const uint64_t lo = (target + 1) / 2;  // ceil(T/2), relative to the frame start
+  const uint64_t hi = target;
+  // Rule 2: the last newline in [lo-1, hi-1]; the frame ends after it.
+  for (uint64_t p = hi; p-- > lo - 1;) {
+    if (rest[p] == '\n') return p + 1;
+    if (p == 0) break;
+  }
+  // Rule 3: the largest q in [lo, hi] at a UTF-8 sequence start; the frame is [0, q).
+  for (uint64_t q = hi + 1; q-- > lo;) {
+    if ((uint8_t(rest[q]) & 0xC0) != 0x80) return q;
+    if (q == 0) break;
+  }
+  return target;
+}
+
+std::vector<Window> context_windows(uint64_t n_tokens, uint32_t n_ctx, bool has_start) {
+  std::vector<Window> out;
+  const uint64_t P = has_start ? 1 : 0;
+  const uint64_t C = n_ctx, R = C / 2;
+  assert(C >= 2 && P + R <= C);
+  uint64_t b = 0, first = 0;
+  for (uint64_t i = 0; i < n_tokens; ++i) {
+    if (P + (i - b) > C) {
+      out.push_back({b, first, i});
+      b = i - R;
+      first = i;
+    }
+  }
+  if (n_tokens > 0) out.push_back({b, first, n_tokens});
+  return out;
+}
+
+}  // namespace llmzip::codec
