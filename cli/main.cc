@@ -1,0 +1,239 @@
+// llmzip command line: gzip/zstd conventions on top of codec/.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/output_file.h"
+#include "cli/progress.h"
+#include "codec/codec.h"
+
+namespace llmzip::cli {
+namespace {
+
+constexpr const char* kSuffix = ".llmz";
+
+bool ends_with(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+int default_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : int(n);
+}
+
+codec::Params params_of(const Args& a) {
+  codec::Params p;
+  p.threads = a.threads > 0 ? a.threads : default_threads();
+  p.context = a.context;
+  p.frame_bytes = a.frame_bytes;
+  p.method = *codec::method_from_name(a.method);
+  return p;
+}
+
+// One line naming the file and the cause, as every error is reported.
+int fail(const Status& st) {
+  std::fprintf(stderr, "llmzip: %s\n", st.message().c_str());
+  return 1;
+}
+
+// The model, loaded once on first use: -m, else $LLMZIP_MODEL, else built-in.
+class ModelSource {
+ public:
+  explicit ModelSource(const Args& a) : path_(a.model) {
+    if (path_.empty()) {
+      const char* env = std::getenv("LLMZIP_MODEL");
+      if (env && *env) path_ = env;
+    }
+  }
+  Result<const codec::LoadedModel*> get() {
+    if (!model_) {
+      auto m = codec::load_model(path_);
+      if (!m) return m.status();
+      model_ = std::move(m).value();
+    }
+    return model_.get();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<codec::LoadedModel> model_;
+};
+
+// Compress, decompress or test one input. `in_name` is a path or "-".
+Status process_one(const Args& a, ModelSource& models, const std::string& in_name, bool single_input) {
+  const bool decompressing = a.command != Command::kCompress;
+  const bool testing = a.command == Command::kTest;
+  const bool from_stdin = in_name == "-";
+
+  // Decide where the output goes.
+  std::string out_name;  // empty: stdout (or nowhere for test)
+  if (!testing) {
+    if (!a.output.empty()) {
+      out_name = a.output == "-" ? "" : a.output;
+    } else if (a.to_stdout || from_stdin) {
+      out_name = "";
+    } else if (!decompressing) {
+      if (ends_with(in_name, kSuffix))
+        return Status(ErrorCode::kInvalidArgument, in_name + ": already has the " + std::string(kSuffix) +
+                                                       " suffix, skipped (use -c or -o to compress it anyway)");
+      out_name = in_name + kSuffix;
+    } else {
+      if (!ends_with(in_name, kSuffix))
+        return Status(ErrorCode::kInvalidArgument,
+                      in_name + ": unknown suffix, expected " + kSuffix + " (use -o or -c to choose the output)");
+      out_name = in_name.substr(0, in_name.size() - 5);
+    }
+  }
+  const bool to_stdout = !testing && out_name.empty();
+  if (to_stdout && !decompressing && isatty(STDOUT_FILENO) && !a.force)
+    return Status(ErrorCode::kInvalidArgument,
+                  "refusing to write compressed data to a terminal (use -o FILE, redirect, or -f)");
+  (void)single_input;
+
+  // Open the input.
+  FILE* in = stdin;
+  int64_t in_size = -1;
+  std::unique_ptr<FILE, int (*)(FILE*)> in_holder(nullptr, &std::fclose);
+  if (!from_stdin) {
+    struct stat st;
+    if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": no such file");
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped");
+    in = std::fopen(in_name.c_str(), "rb");
+    if (!in) return Status(ErrorCode::kIo, in_name + ": cannot open for reading");
+    in_holder.reset(in);
+    if (S_ISREG(st.st_mode)) in_size = st.st_size;
+  }
+  const std::string shown_in = from_stdin ? "<stdin>" : in_name;
+  codec::FileSource source(in, shown_in, in_size);
+
+  auto model = models.get();
+  if (!model) return model.status();
+
+  std::unique_ptr<OutputFile> out_file;
+  FILE* out = stdout;
+  if (!to_stdout && !testing) {
+    auto o = OutputFile::create(out_name, a.force);
+    if (!o) return o.status();
+    out_file = std::move(o).value();
+    out = out_file->stream();
+  }
+  codec::FileSink file_sink(out, out_name.empty() ? "<stdout>" : out_name);
+  codec::NullSink null_sink;
+  codec::ByteSink& sink = testing ? static_cast<codec::ByteSink&>(null_sink) : file_sink;
+
+  const bool show_progress = a.verbosity >= 1 && isatty(STDERR_FILENO);
+  ProgressLine progress(show_progress, shown_in);
+  auto on_progress = [&](const codec::Progress& p) { progress.update(p.in_bytes, p.out_bytes, p.in_total, decompressing); };
+
+  codec::Params params = params_of(a);
+  codec::Stats stats;
+  Status st = decompressing ? codec::decompress(**model, source, sink, params, on_progress, &stats)
+                            : codec::compress(**model, source, sink, params, on_progress, &stats);
+  progress.clear();
+  if (!st) return st;  // out_file's destructor removes the temporary file
+
+  if (!decompressing && a.verify && out_file) {
+    // Prove the archive decodes to the input before it replaces anything.
+    std::fflush(out);
+    FILE* check = std::fopen(out_file->temp_path().c_str(), "rb");
+    FILE* orig = std::fopen(in_name.c_str(), "rb");
+    if (!check || !orig) {
+      if (check) std::fclose(check);
+      if (orig) std::fclose(orig);
+      return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
+    }
+    codec::FileSource csrc(check, out_name);
+    struct CompareSink : codec::ByteSink {
+      FILE* orig;
+      std::string name;
+      Status write(const void* buf, size_t n) override {
+        std::string tmp(n, '\0');
+        if (std::fread(tmp.data(), 1, n, orig) != n || std::memcmp(tmp.data(), buf, n) != 0)
+          return Status(ErrorCode::kInternal, name + ": verification failed: the archive does not decode to the input");
+        return Status::ok();
+      }
+    } cmp;
+    cmp.orig = orig;
+    cmp.name = out_name;
+    Status vs = codec::decompress(**model, csrc, cmp, params, nullptr, nullptr);
+    bool at_end = vs.is_ok() && std::fgetc(orig) == EOF;
+    std::fclose(check);
+    std::fclose(orig);
+    if (!vs) return vs;
+    if (!at_end) return Status(ErrorCode::kInternal, out_name + ": verification failed: decoded output is short");
+  }
+
+  if (out_file) {
+    LLMZIP_RETURN_IF_ERROR(out_file->commit(from_stdin ? "" : in_name));
+  } else if (!testing) {
+    if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
+  }
+  if (a.remove_input && !from_stdin && !to_stdout && !testing) {
+    if (unlink(in_name.c_str()) != 0) return Status(ErrorCode::kIo, in_name + ": cannot remove input");
+  }
+
+  if (a.verbosity >= 2 || (a.verbosity >= 1 && isatty(STDERR_FILENO) && !to_stdout) || (testing && a.verbosity >= 1)) {
+    uint64_t raw = decompressing ? stats.out_bytes : stats.in_bytes;
+    uint64_t packed = decompressing ? stats.in_bytes : stats.out_bytes;
+    double bpb = raw ? 8.0 * double(packed) / double(raw) : 0.0;
+    if (testing)
+      std::fprintf(stderr, "%s: OK (%llu bytes, %llu frames)\n", shown_in.c_str(), (unsigned long long)raw,
+                   (unsigned long long)stats.frames);
+    else
+      std::fprintf(stderr, "%s: %llu => %llu bytes (%.3f bits/byte, %.2f%%)%s%s\n", shown_in.c_str(),
+                   (unsigned long long)(decompressing ? packed : raw), (unsigned long long)(decompressing ? raw : packed),
+                   bpb, raw ? 100.0 * double(packed) / double(raw) : 0.0, out_name.empty() ? "" : ", ",
+                   out_name.c_str());
+  }
+  return Status::ok();
+}
+
+int run_codec(const Args& a) {
+  std::vector<std::string> inputs = a.files;
+  if (inputs.empty()) inputs.push_back("-");
+  if (!a.output.empty() && inputs.size() > 1) return fail(Status(ErrorCode::kInvalidArgument, "-o needs exactly one input file"));
+  ModelSource models(a);
+  int rc = 0;
+  for (const auto& f : inputs) {
+    Status st = process_one(a, models, f, inputs.size() == 1);
+    if (!st) rc = fail(st);
+  }
+  return rc;
+}
+
+}  // namespace
+}  // namespace llmzip::cli
+
+int main(int argc, char** argv) {
+  using namespace llmzip::cli;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  auto args = parse_args(words);
+  if (!args) {
+    std::fprintf(stderr, "llmzip: %s\n", args.status().message().c_str());
+    return 1;
+  }
+  install_cleanup_handlers();
+  switch (args->command) {
+    case Command::kHelp: std::fputs(usage_text(), stdout); return 0;
+    case Command::kVersion: print_version(); return 0;
+    case Command::kCompress:
+    case Command::kDecompress:
+    case Command::kTest: return run_codec(*args);
+    case Command::kInfo: return run_info(*args);
+    case Command::kTokenize: return run_tokenize(*args);
+    case Command::kScore: return run_score(*args);
+    case Command::kDistance:
+    case Command::kSimilar: return run_distance(*args);
+    case Command::kBench: return run_bench(*args);
+  }
+  return 1;
+}

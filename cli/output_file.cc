@@ -1,0 +1,135 @@
+#include "cli/output_file.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace llmzip::cli {
+namespace {
+
+// Temp paths alive right now, for the signal handler. A fixed array keeps the
+// handler async-signal-safe (no allocation, no locks there).
+constexpr int kMaxLive = 8;
+char g_live[kMaxLive][4096];
+volatile sig_atomic_t g_live_used[kMaxLive];
+
+int register_live(const std::string& p) {
+  for (int i = 0; i < kMaxLive; ++i)
+    if (!g_live_used[i] && p.size() < sizeof(g_live[i])) {
+      std::memcpy(g_live[i], p.c_str(), p.size() + 1);
+      g_live_used[i] = 1;
+      return i;
+    }
+  return -1;
+}
+void unregister_live(const std::string& p) {
+  for (int i = 0; i < kMaxLive; ++i)
+    if (g_live_used[i] && p == g_live[i]) g_live_used[i] = 0;
+}
+
+void on_signal(int sig) {
+  for (int i = 0; i < kMaxLive; ++i)
+    if (g_live_used[i]) unlink(g_live[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+std::string dir_of(const std::string& p) {
+  size_t s = p.rfind('/');
+  return s == std::string::npos ? "." : (s == 0 ? "/" : p.substr(0, s));
+}
+std::string base_of(const std::string& p) {
+  size_t s = p.rfind('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+}  // namespace
+
+void install_cleanup_handlers() {
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);
+}
+
+Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, bool force) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    if (!force) return Status(ErrorCode::kExists, path + ": already exists (use -f to overwrite)");
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, path + ": is a directory");
+  }
+  std::unique_ptr<OutputFile> o(new OutputFile());
+  o->path_ = path;
+  o->force_ = force;
+  std::string tmpl = dir_of(path) + "/." + base_of(path) + ".llmzip-tmp-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  int fd = mkstemp(buf.data());
+  if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  o->tmp_ = buf.data();
+  register_live(o->tmp_);
+  o->f_ = fdopen(fd, "wb");
+  if (!o->f_) {
+    int e = errno;
+    close(fd);
+    o->abandon();
+    return Status(ErrorCode::kIo, path + ": cannot open temporary file: " + std::strerror(e));
+  }
+  return o;
+}
+
+Status OutputFile::commit(const std::string& like) {
+  if (!f_) return Status(ErrorCode::kInternal, path_ + ": output already closed");
+  bool ok = std::fflush(f_) == 0 && fsync(fileno(f_)) == 0;
+  int e = errno;
+  ok = (std::fclose(f_) == 0) && ok;
+  f_ = nullptr;
+  if (!ok) {
+    abandon();
+    return Status(ErrorCode::kIo, path_ + ": write failed: " + std::strerror(e));
+  }
+  struct stat st;
+  if (!like.empty() && stat(like.c_str(), &st) == 0) {
+    chmod(tmp_.c_str(), st.st_mode & 07777);
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    utimensat(AT_FDCWD, tmp_.c_str(), ts, 0);
+  }
+  // Without -f, never replace a file that appeared meanwhile: link() fails if the
+  // destination exists, rename() would silently overwrite it.
+  if (!force_) {
+    if (link(tmp_.c_str(), path_.c_str()) != 0) {
+      int e2 = errno;
+      abandon();
+      return Status(e2 == EEXIST ? ErrorCode::kExists : ErrorCode::kIo,
+                    path_ + (e2 == EEXIST ? ": already exists (use -f to overwrite)"
+                                          : std::string(": cannot create: ") + std::strerror(e2)));
+    }
+    unlink(tmp_.c_str());
+  } else if (rename(tmp_.c_str(), path_.c_str()) != 0) {
+    int e2 = errno;
+    abandon();
+    return Status(ErrorCode::kIo, path_ + ": cannot rename the temporary file into place: " + std::strerror(e2));
+  }
+  unregister_live(tmp_);
+  tmp_.clear();
+  return Status::ok();
+}
+
+void OutputFile::abandon() {
+  if (f_) { std::fclose(f_); f_ = nullptr; }
+  if (!tmp_.empty()) {
+    unlink(tmp_.c_str());
+    unregister_live(tmp_);
+    tmp_.clear();
+  }
+}
+
+OutputFile::~OutputFile() { abandon(); }
+
+}  // namespace llmzip::cli

@@ -1,0 +1,37 @@
+// Safe output files: data goes to a temporary file in the destination's folder
+// and is renamed over the destination only by commit(), after the caller has
+// verified it. Until then an existing destination is untouched; abandon() (or
+// the destructor, or SIGINT/SIGTERM) removes the temporary file.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "common/status.h"
+
+namespace llmzip::cli {
+
+class OutputFile {
+ public:
+  // kExists if `path` exists and !force (the message suggests -f).
+  static Result<std::unique_ptr<OutputFile>> create(const std::string& path, bool force);
+  ~OutputFile();
+
+  FILE* stream() const { return f_; }
+  const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return tmp_; }
+  // Flushes, syncs, copies mode/mtime from `like` if non-empty, renames into place.
+  Status commit(const std::string& like = "");
+  void abandon();
+
+ private:
+  OutputFile() = default;
+  std::string path_, tmp_;
+  FILE* f_ = nullptr;
+  bool force_ = false;
+};
+
+// Installs SIGINT/SIGTERM handlers that delete live temporary files before exit.
+void install_cleanup_handlers();
+
+}  // namespace llmzip::cli

@@ -1,0 +1,51 @@
+// llmzip tokenize -m MODEL [FILE|-] [--json]
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+#include "codec/loaded_model.h"
+
+namespace llmzip::cli {
+namespace {
+
+Result<std::string> read_all(const std::string& name) {
+  FILE* f = name == "-" ? stdin : std::fopen(name.c_str(), "rb");
+  if (!f) return Status(ErrorCode::kIo, name + ": cannot open for reading");
+  std::string data;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  bool err = std::ferror(f);
+  if (f != stdin) std::fclose(f);
+  if (err) return Status(ErrorCode::kIo, name + ": read error");
+  return data;
+}
+
+}  // namespace
+
+int run_tokenize(const Args& a) {
+  if (a.files.size() > 1) return report(Status(ErrorCode::kInvalidArgument, "tokenize takes one FILE (or - for stdin)"));
+  std::string name = a.files.empty() ? "-" : a.files[0];
+  auto tok = codec::load_tokenizer(model_path(a));
+  if (!tok) return report(tok.status());
+  auto text = read_all(name);
+  if (!text) return report(text.status());
+  tokenizer::EncodeStats stats;
+  auto ids = tok->tokenizer->encode(*text, &stats);
+  if (!ids) return report(Status(ids.status().code(), (name == "-" ? std::string("<stdin>") : name) + ": " + ids.status().message()));
+  std::string out;
+  if (a.json) {
+    out = "{\"ids\": [";
+    for (size_t i = 0; i < ids->size(); ++i) out += (i ? ", " : "") + std::to_string((*ids)[i]);
+    out += "], \"pieces\": [";
+    for (size_t i = 0; i < ids->size(); ++i) out += (i ? ", " : "") + json_string(tok->tokenizer->piece((*ids)[i]));
+    out += "], \"byte_fallback_bytes\": " + std::to_string(stats.byte_fallback_bytes) + "}\n";
+  } else {
+    for (size_t i = 0; i < ids->size(); ++i) out += (i ? " " : "") + std::to_string((*ids)[i]);
+    out += "\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : report(Status(ErrorCode::kIo, "<stdout>: write error"));
+}
+
+}  // namespace llmzip::cli
