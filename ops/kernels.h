@@ -1,0 +1,142 @@
+// The kernel dispatch table: one struct of function pointers per instruction-set
+// level (isa.h), and the numeric contract every implementation must meet.
+//
+// DETERMINISM CONTRACT. Every entry of every level must return results that are
+// bit-identical to the scalar reference (kernels_scalar.cc) for all inputs. The
+// exact order of floating-point operations is specified below per kernel; integer
+// sums are exact and may be computed in any order. Conventions for all kernels:
+//  - "a + b", "a * b", "a / b", sqrt: single IEEE float32 operations, round to
+//    nearest even. No FMA anywhere (the scalar reference never fuses; SIMD code
+//    must use separate mul and add), no fast-math, no FTZ/DAZ.
+//  - "16-lane sum" of terms t_i, i < n: lane l (0..15) starts at +0.0f and adds
+//    t_i for i = l, l+16, l+32, ... in increasing i (acc = acc + t_i). Then the
+//    lanes are combined by the fixed tree s8[l] = a[l] + a[l+8] (l < 8),
+//    s4[l] = s8[l] + s8[l+4], s2[l] = s4[l] + s4[l+2], s = s2[0] + s2[1].
+//    (AVX-512: one zmm accumulator, reduce hi256+lo256, hi128+lo128, ...; AVX2:
+//    two ymm accumulators for lanes 0-7 and 8-15, added first.) Elements beyond n
+//    act as +0 terms, which never change a lane (a lane is never -0).
+//  - "8-lane block sum" of per-block values v_b, b < nb: lane l (0..7) starts at
+//    +0.0f and adds v_b for b = l, l+8, ... in increasing b; then s4[l] = a[l] +
+//    a[l+4], s2[l] = s4[l] + s4[l+2], s = s2[0] + s2[1].
+//  - "sequential sum": acc = +0.0f; acc = acc + v_b for b = 0, 1, ... .
+//  - F16 / BF16 -> F32 conversion is exact (fp16.h); int -> float conversion
+//    rounds to nearest even (cvtdq2ps).
+//
+// WEIGHT x ACTIVATION DOT PRODUCTS (mat_tile). For a weight row w and an
+// activation row x of n elements:
+//  - F32 / F16 / BF16 weights, F32 activations: 16-lane sum of (float(w_i) * x_i).
+//  - Q8_0 / Q4_0 weights, Q8_0 activations (blocks of 32, act scale dx_b is a
+//    float that holds an F16-rounded value): isum_b = exact int32 sum of
+//    wq_i * xq_i over the block (Q4_0: wq = nibble - 8); v_b = (float)isum_b *
+//    (f16_to_f32(w.d_b) * dx_b); result = 8-lane block sum of v_b.
+//  - Q4_K weights, Q8_K activations (super-blocks of 256, float scale dx_b, and
+//    bsums = sums of 16 consecutive xq): isum_sc = Σ_s sc[s] * Σ_{i in s} q_i*xq_i,
+//    isum_m = Σ_s m[s] * Σ_{i in s} xq_i (exact int32); v_b = (float)isum_sc *
+//    (dx_b * f16(d)) - (float)isum_m * (dx_b * f16(dmin)), evaluated as
+//    p = (float)isum_sc * (dx*d); q = (float)isum_m * (dx*dmin); v = p - q;
+//    result = sequential sum of v_b.
+//  - Q6_K weights, Q8_K activations: isum = Σ_s sc[s] * Σ_{i in s} (q_i-32)*xq_i
+//    (exact int32); v_b = (float)isum * (dx_b * f16(d)); sequential sum.
+//
+// ACTIVATION QUANTIZATION (follows llama.cpp so results stay close to the golden
+// numbers):
+//  - Q8_0 (per block of 32): amax = max |x_i|; d = round_to_f16(amax / 127.0f);
+//    id = amax != 0 ? 127.0f / amax : 0.0f; q_i = round_half_even(x_i * id)
+//    (|q_i| <= 127). The stored float scale is d.
+//  - Q8_K (per block of 256): m = the first x_i with the largest |x_i|; if m == 0
+//    all q = 0, d = 0. Else iscale = -127.0f / m; q_i = min(127,
+//    round_half_even(iscale * x_i)); d = 1.0f / iscale; bsums[j] = Σ q over
+//    elements 16j..16j+15.
+//
+// OTHER KERNELS: see each entry below.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ops/isa.h"
+
+namespace llmzip::ops {
+
+// Weight element types the engine computes with.
+enum class WeightType : int { kF32 = 0, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K, kQ6_K };
+inline constexpr int kNumWeightTypes = 7;
+const char* weight_type_name(WeightType t);
+
+// The activation format a weight type is dotted with.
+enum class ActFormat : int { kF32 = 0, kQ8_0 = 1, kQ8_K = 2 };
+inline constexpr int kNumActFormats = 3;
+ActFormat act_format_for(WeightType t);
+// Elements per weight block (1 for float types), bytes per block.
+int weight_block_size(WeightType t);
+size_t weight_block_bytes(WeightType t);
+inline size_t weight_row_bytes(WeightType t, int n) {
+  return static_cast<size_t>(n / weight_block_size(t)) * weight_block_bytes(t);
+}
+
+// A batch of n_tok activation rows of n elements in one format. Row t lives at:
+//   kF32:  f + t*n
+//   kQ8_0: qs + t*n, d + t*(n/32)
+//   kQ8_K: qs + t*n, d + t*(n/256), bsums + t*(n/16)
+// n is a multiple of the format's block size (32 / 256) for the quantized formats.
+struct ActView {
+  ActFormat format = ActFormat::kF32;
+  int n = 0;
+  const float* f = nullptr;
+  const int8_t* qs = nullptr;
+  const float* d = nullptr;
+  const int16_t* bsums = nullptr;
+};
+
+// out[t * out_stride + r] = dot(weight row r, activation row t) for r < n_rows,
+// t < n_tok, each dot computed exactly as the contract above says for the weight
+// type. w points at row 0; row r starts at w + r * w_row_bytes. Implementations
+// may block over rows and tokens in registers in any way.
+using MatTileFn = void (*)(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
+                           float* out, size_t out_stride);
+
+struct Kernels {
+  // Indexed by WeightType. Activation format must be act_format_for(type).
+  MatTileFn mat_tile[kNumWeightTypes] = {};
+
+  // Q8_0 activation quantization of one row (n % 32 == 0): qs[n], d[n/32].
+  void (*quantize_q8_0)(const float* x, int n, int8_t* qs, float* d) = nullptr;
+  // Q8_K activation quantization of one row (n % 256 == 0): qs[n], d[n/256], bsums[n/16].
+  void (*quantize_q8_k)(const float* x, int n, int8_t* qs, float* d, int16_t* bsums) = nullptr;
+
+  // 16-lane sum of a_i * b_i.
+  float (*dot_f32)(const float* a, const float* b, int n) = nullptr;
+
+  // RMSNorm: ss = 16-lane sum of x_i*x_i; mean = ss / (float)n;
+  // s = 1.0f / sqrt(mean + eps); y_i = (x_i * s) * w_i. y may alias x.
+  void (*rmsnorm)(const float* x, const float* w, int n, float eps, float* y) = nullptr;
+
+  // y_i = (g_i / (1.0f + exp_f32(-g_i))) * u_i (SwiGLU), exp_f32 from numerics.h.
+  // y may alias g or u.
+  void (*silu_mul)(const float* g, const float* u, int n, float* y) = nullptr;
+
+  // Causal attention of one query head over n_keys cached positions 0..n_keys-1:
+  //   s_j = dot_f32(q, k_j, hd) * scale                   (k_j = k + j*kv_stride)
+  //   m = max_j s_j;  e_j = exp_f32(s_j - m)
+  //   sum = 16-lane sum of e_j (over j)
+  //   o_d = sequential over j of (o_d + e_j * v_j[d]), o_d starting at +0.0f
+  //   out_d = o_d / sum
+  // scratch holds at least n_keys floats. n_keys >= 1.
+  void (*attention)(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd,
+                    float scale, float* scratch, float* out) = nullptr;
+};
+
+// Table for the active level (active_isa()). Entries a level does not implement
+// are the scalar ones.
+const Kernels& kernels();
+// Table for a given level (the CPU must support it to call the entries).
+const Kernels& kernels_for(Isa isa);
+
+// Fill functions, one per level, each in its own translation unit compiled with
+// that level's flags. They overwrite only the entries they implement; the table
+// is pre-filled with the scalar entries (and, for AVX-512, with the AVX2 ones).
+void install_scalar_kernels(Kernels& k);
+void install_avx2_kernels(Kernels& k);    // ops/kernels_avx2.cc
+void install_avx512_kernels(Kernels& k);  // ops/kernels_avx512.cc
+
+}  // namespace llmzip::ops

@@ -1,0 +1,262 @@
+// Scalar reference kernels: the oracle for every SIMD level. Each function
+// follows the operation order that kernels.h specifies, literally.
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "ops/fp16.h"
+#include "ops/kernels.h"
+#include "ops/numerics.h"
+#include "ops/quant_blocks.h"
+
+namespace llmzip::ops {
+namespace {
+
+float tree16(const float a[16]) {
+  float s8[8], s4[4];
+  for (int l = 0; l < 8; ++l) s8[l] = a[l] + a[l + 8];
+  for (int l = 0; l < 4; ++l) s4[l] = s8[l] + s8[l + 4];
+  const float s2a = s4[0] + s4[2], s2b = s4[1] + s4[3];
+  return s2a + s2b;
+}
+
+float tree8(const float a[8]) {
+  float s4[4];
+  for (int l = 0; l < 4; ++l) s4[l] = a[l] + a[l + 4];
+  const float s2a = s4[0] + s4[2], s2b = s4[1] + s4[3];
+  return s2a + s2b;
+}
+
+template <class Load>
+float lane16_dot(int n, const float* x, Load load) {
+  float acc[16] = {};
+  for (int i = 0; i < n; ++i) acc[i & 15] = acc[i & 15] + load(i) * x[i];
+  return tree16(acc);
+}
+
+float dot_f32_scalar(const float* a, const float* b, int n) {
+  return lane16_dot(n, b, [a](int i) { return a[i]; });
+}
+
+float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
+  const int n = x.n;
+  switch (t) {
+    case WeightType::kF32: {
+      const float* wr = reinterpret_cast<const float*>(w);
+      return lane16_dot(n, x.f + static_cast<size_t>(tok) * n, [wr](int i) { return wr[i]; });
+    }
+    case WeightType::kF16: {
+      const uint16_t* wr = reinterpret_cast<const uint16_t*>(w);
+      return lane16_dot(n, x.f + static_cast<size_t>(tok) * n, [wr](int i) { return f16_to_f32(wr[i]); });
+    }
+    case WeightType::kBF16: {
+      const uint16_t* wr = reinterpret_cast<const uint16_t*>(w);
+      return lane16_dot(n, x.f + static_cast<size_t>(tok) * n, [wr](int i) { return bf16_to_f32(wr[i]); });
+    }
+    case WeightType::kQ8_0:
+    case WeightType::kQ4_0: {
+      const int nb = n / kQK8_0;
+      const int8_t* xq = x.qs + static_cast<size_t>(tok) * n;
+      const float* xd = x.d + static_cast<size_t>(tok) * nb;
+      float acc[8] = {};
+      for (int b = 0; b < nb; ++b) {
+        int32_t isum = 0;
+        float dw;
+        if (t == WeightType::kQ8_0) {
+          const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(w) + b;
+          for (int i = 0; i < kQK8_0; ++i) isum += int32_t{blk->qs[i]} * xq[b * kQK8_0 + i];
+          dw = f16_to_f32(blk->d);
+        } else {
+          const BlockQ4_0* blk = reinterpret_cast<const BlockQ4_0*>(w) + b;
+          for (int j = 0; j < 16; ++j) {
+            isum += ((blk->qs[j] & 15) - 8) * int32_t{xq[b * kQK8_0 + j]};
+            isum += ((blk->qs[j] >> 4) - 8) * int32_t{xq[b * kQK8_0 + j + 16]};
+          }
+          dw = f16_to_f32(blk->d);
+        }
+        const float v = static_cast<float>(isum) * (dw * xd[b]);
+        acc[b & 7] = acc[b & 7] + v;
+      }
+      return tree8(acc);
+    }
+    case WeightType::kQ4_K: {
+      const int nb = n / kQK_K;
+      const int8_t* xq = x.qs + static_cast<size_t>(tok) * n;
+      const float* xd = x.d + static_cast<size_t>(tok) * nb;
+      const int16_t* bs = x.bsums + static_cast<size_t>(tok) * (n / 16);
+      float acc = 0.0f;
+      for (int b = 0; b < nb; ++b) {
+        const BlockQ4_K* blk = reinterpret_cast<const BlockQ4_K*>(w) + b;
+        uint8_t sc[8], m[8];
+        unpack_q4_k_scales(blk->scales, sc, m);
+        const int8_t* q8 = xq + b * kQK_K;
+        int32_t isum_sc = 0, isum_m = 0;
+        for (int k = 0; k < 4; ++k) {
+          int32_t lo = 0, hi = 0;
+          for (int i = 0; i < 32; ++i) {
+            lo += (blk->qs[32 * k + i] & 15) * int32_t{q8[64 * k + i]};
+            hi += (blk->qs[32 * k + i] >> 4) * int32_t{q8[64 * k + 32 + i]};
+          }
+          isum_sc += sc[2 * k] * lo + sc[2 * k + 1] * hi;
+        }
+        for (int s = 0; s < 8; ++s) {
+          isum_m += m[s] * (int32_t{bs[b * 16 + 2 * s]} + bs[b * 16 + 2 * s + 1]);
+        }
+        const float p = static_cast<float>(isum_sc) * (xd[b] * f16_to_f32(blk->d));
+        const float q = static_cast<float>(isum_m) * (xd[b] * f16_to_f32(blk->dmin));
+        acc = acc + (p - q);
+      }
+      return acc;
+    }
+    case WeightType::kQ6_K: {
+      const int nb = n / kQK_K;
+      const int8_t* xq = x.qs + static_cast<size_t>(tok) * n;
+      const float* xd = x.d + static_cast<size_t>(tok) * nb;
+      float acc = 0.0f;
+      for (int b = 0; b < nb; ++b) {
+        const BlockQ6_K* blk = reinterpret_cast<const BlockQ6_K*>(w) + b;
+        const int8_t* q8 = xq + b * kQK_K;
+        int32_t isum = 0;
+        for (int h = 0; h < 2; ++h) {
+          const uint8_t* ql = blk->ql + 64 * h;
+          const uint8_t* qh = blk->qh + 32 * h;
+          const int8_t* sc = blk->scales + 8 * h;
+          const int8_t* y = q8 + 128 * h;
+          int32_t sub[8] = {};  // sub-block sums, indexed like the scales
+          for (int l = 0; l < 32; ++l) {
+            const int is = l / 16;
+            const int q1 = ((ql[l] & 15) | ((qh[l] >> 0 & 3) << 4)) - 32;
+            const int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2 & 3) << 4)) - 32;
+            const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4 & 3) << 4)) - 32;
+            const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6 & 3) << 4)) - 32;
+            sub[is + 0] += q1 * y[l];
+            sub[is + 2] += q2 * y[l + 32];
+            sub[is + 4] += q3 * y[l + 64];
+            sub[is + 6] += q4 * y[l + 96];
+          }
+          for (int s = 0; s < 8; ++s) isum += sc[s] * sub[s];
+        }
+        const float v = static_cast<float>(isum) * (xd[b] * f16_to_f32(blk->d));
+        acc = acc + v;
+      }
+      return acc;
+    }
+  }
+  assert(false);
+  return 0.0f;
+}
+
+template <WeightType T>
+void mat_tile_scalar(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                     size_t out_stride) {
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    for (int t = 0; t < n_tok; ++t) out[static_cast<size_t>(t) * out_stride + r] = dot_row(T, row, x, t);
+  }
+}
+
+void quantize_q8_0_scalar(const float* x, int n, int8_t* qs, float* d) {
+  assert(n % kQK8_0 == 0);
+  for (int b = 0; b < n / kQK8_0; ++b) {
+    const float* xb = x + b * kQK8_0;
+    float amax = 0.0f;
+    for (int i = 0; i < kQK8_0; ++i) {
+      const float a = std::fabs(xb[i]);
+      amax = a > amax ? a : amax;
+    }
+    d[b] = round_to_f16(amax / 127.0f);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    for (int i = 0; i < kQK8_0; ++i) {
+      qs[b * kQK8_0 + i] = static_cast<int8_t>(round_half_even_f32(xb[i] * id));
+    }
+  }
+}
+
+void quantize_q8_k_scalar(const float* x, int n, int8_t* qs, float* d, int16_t* bsums) {
+  assert(n % kQK_K == 0);
+  for (int b = 0; b < n / kQK_K; ++b) {
+    const float* xb = x + b * kQK_K;
+    int8_t* q = qs + b * kQK_K;
+    float amax = 0.0f, mx = 0.0f;
+    for (int i = 0; i < kQK_K; ++i) {
+      const float a = std::fabs(xb[i]);
+      if (a > amax) {
+        amax = a;
+        mx = xb[i];
+      }
+    }
+    if (amax == 0.0f) {
+      d[b] = 0.0f;
+      std::memset(q, 0, kQK_K);
+      for (int j = 0; j < 16; ++j) bsums[b * 16 + j] = 0;
+      continue;
+    }
+    const float iscale = -127.0f / mx;
+    for (int i = 0; i < kQK_K; ++i) {
+      const float v = round_half_even_f32(iscale * xb[i]);
+      q[i] = static_cast<int8_t>(v > 127.0f ? 127.0f : v);
+    }
+    for (int j = 0; j < 16; ++j) {
+      int s = 0;
+      for (int i = 0; i < 16; ++i) s += q[16 * j + i];
+      bsums[b * 16 + j] = static_cast<int16_t>(s);
+    }
+    d[b] = 1.0f / iscale;
+  }
+}
+
+void rmsnorm_scalar(const float* x, const float* w, int n, float eps, float* y) {
+  const float ss = dot_f32_scalar(x, x, n);
+  const float mean = ss / static_cast<float>(n);
+  const float s = 1.0f / std::sqrt(mean + eps);
+  for (int i = 0; i < n; ++i) y[i] = (x[i] * s) * w[i];
+}
+
+void silu_mul_scalar(const float* g, const float* u, int n, float* y) {
+  for (int i = 0; i < n; ++i) y[i] = (g[i] / (1.0f + exp_f32(-g[i]))) * u[i];
+}
+
+void attention_scalar(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd,
+                      float scale, float* scratch, float* out) {
+  assert(n_keys >= 1);
+  float m = -INFINITY;
+  for (int j = 0; j < n_keys; ++j) {
+    const float s = dot_f32_scalar(q, k + j * kv_stride, hd) * scale;
+    scratch[j] = s;
+    m = s > m ? s : m;
+  }
+  float acc[16] = {};
+  for (int j = 0; j < n_keys; ++j) {
+    const float e = exp_f32(scratch[j] - m);
+    scratch[j] = e;
+    acc[j & 15] = acc[j & 15] + e;
+  }
+  const float sum = tree16(acc);
+  for (int d = 0; d < hd; ++d) out[d] = 0.0f;
+  for (int j = 0; j < n_keys; ++j) {
+    const float e = scratch[j];
+    const float* vj = v + j * kv_stride;
+    for (int d = 0; d < hd; ++d) out[d] = out[d] + e * vj[d];
+  }
+  for (int d = 0; d < hd; ++d) out[d] = out[d] / sum;
+}
+
+}  // namespace
+
+void install_scalar_kernels(Kernels& k) {
+  k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_scalar<WeightType::kF32>;
+  k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_scalar<WeightType::kF16>;
+  k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_scalar<WeightType::kBF16>;
+  k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_scalar<WeightType::kQ8_0>;
+  k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_scalar<WeightType::kQ4_0>;
+  k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_scalar<WeightType::kQ4_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_scalar<WeightType::kQ6_K>;
+  k.quantize_q8_0 = quantize_q8_0_scalar;
+  k.quantize_q8_k = quantize_q8_k_scalar;
+  k.dot_f32 = dot_f32_scalar;
+  k.rmsnorm = rmsnorm_scalar;
+  k.silu_mul = silu_mul_scalar;
+  k.attention = attention_scalar;
+}
+
+}  // namespace llmzip::ops

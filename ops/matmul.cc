@@ -1,0 +1,182 @@
+#include "ops/matmul.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "ops/fp16.h"
+#include "ops/quant_blocks.h"
+
+namespace llmzip::ops {
+namespace {
+
+// Rows per tile: a tile's weights (<= 16 rows of <= ~10 KB for real shapes) stay
+// in L1/L2 while every token of the token tile streams past them.
+constexpr int kRowTile = 16;
+// Tokens per tile: the quantized activations of a token tile stay in L2.
+constexpr int kTokTile = 64;
+
+}  // namespace
+
+void ActBatch::set(const float* x, int n_tok, int n) {
+  x_ = x;
+  n_tok_ = n_tok;
+  n_ = n;
+  for (bool& v : valid_) v = false;
+}
+
+const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
+  const int fi = static_cast<int>(format);
+  ActView& v = views_[fi];
+  if (valid_[fi]) return v;
+  v = ActView{};
+  v.format = format;
+  v.n = n_;
+  const size_t total = static_cast<size_t>(n_tok_) * n_;
+  if (format == ActFormat::kF32) {
+    v.f = x_;
+  } else {
+    const int bs = format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K;
+    assert(n_ % bs == 0);
+    const int nb = n_ / bs;
+    if (qs_[fi].size() < total) qs_[fi].resize(total);
+    if (d_[fi].size() < static_cast<size_t>(n_tok_) * nb) d_[fi].resize(static_cast<size_t>(n_tok_) * nb);
+    int8_t* qs = qs_[fi].data();
+    float* d = d_[fi].data();
+    int16_t* bsums = nullptr;
+    if (format == ActFormat::kQ8_K) {
+      if (bsums_.size() < total / 16) bsums_.resize(total / 16);
+      bsums = bsums_.data();
+    }
+    const Kernels& k = kernels();
+    const float* x = x_;
+    const int n = n_;
+    pool.parallel_for(n_tok_, [&](size_t b, size_t e, int) {
+      for (size_t t = b; t < e; ++t) {
+        if (format == ActFormat::kQ8_0) {
+          k.quantize_q8_0(x + t * n, n, qs + t * n, d + t * nb);
+        } else {
+          k.quantize_q8_k(x + t * n, n, qs + t * n, d + t * nb, bsums + t * (n / 16));
+        }
+      }
+    });
+    v.qs = qs;
+    v.d = d;
+    v.bsums = bsums;
+  }
+  valid_[fi] = true;
+  return v;
+}
+
+void matmul(const WeightMatrix& w, ActBatch& x, float* out, size_t out_stride, ThreadPool& pool) {
+  assert(x.n() == w.n_cols);
+  assert(out_stride >= static_cast<size_t>(w.n_rows));
+  const int n_tok = x.n_tok();
+  if (n_tok == 0 || w.n_rows == 0) return;
+  const ActView& base = x.view(act_format_for(w.type), pool);
+  const MatTileFn tile = kernels().mat_tile[static_cast<int>(w.type)];
+  const int n_row_tiles = (w.n_rows + kRowTile - 1) / kRowTile;
+  pool.parallel_for(n_row_tiles, [&](size_t rb, size_t re, int) {
+    for (size_t rt = rb; rt < re; ++rt) {
+      const int r0 = static_cast<int>(rt) * kRowTile;
+      const int nr = std::min(kRowTile, w.n_rows - r0);
+      const uint8_t* wr = w.data + static_cast<size_t>(r0) * w.row_bytes;
+      for (int t0 = 0; t0 < n_tok; t0 += kTokTile) {
+        const int nt = std::min(kTokTile, n_tok - t0);
+        // View of tokens t0.. : shift every pointer by t0 rows.
+        ActView v = base;
+        const size_t n = static_cast<size_t>(w.n_cols);
+        if (v.f) v.f += t0 * n;
+        if (v.qs) v.qs += t0 * n;
+        if (v.d) v.d += t0 * (n / (v.format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K));
+        if (v.bsums) v.bsums += t0 * (n / 16);
+        tile(wr, w.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
+      }
+    }
+  });
+}
+
+void dequantize_row(const WeightMatrix& w, int row, float* out) {
+  assert(row >= 0 && row < w.n_rows);
+  const uint8_t* p = w.data + static_cast<size_t>(row) * w.row_bytes;
+  const int n = w.n_cols;
+  switch (w.type) {
+    case WeightType::kF32:
+      std::memcpy(out, p, sizeof(float) * n);
+      return;
+    case WeightType::kF16: {
+      const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+      for (int i = 0; i < n; ++i) out[i] = f16_to_f32(h[i]);
+      return;
+    }
+    case WeightType::kBF16: {
+      const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+      for (int i = 0; i < n; ++i) out[i] = bf16_to_f32(h[i]);
+      return;
+    }
+    case WeightType::kQ8_0: {
+      const BlockQ8_0* b = reinterpret_cast<const BlockQ8_0*>(p);
+      for (int i = 0; i < n / kQK8_0; ++i) {
+        const float d = f16_to_f32(b[i].d);
+        for (int j = 0; j < kQK8_0; ++j) out[i * kQK8_0 + j] = d * b[i].qs[j];
+      }
+      return;
+    }
+    case WeightType::kQ4_0: {
+      const BlockQ4_0* b = reinterpret_cast<const BlockQ4_0*>(p);
+      for (int i = 0; i < n / kQK8_0; ++i) {
+        const float d = f16_to_f32(b[i].d);
+        for (int j = 0; j < 16; ++j) {
+          out[i * kQK8_0 + j] = d * static_cast<float>((b[i].qs[j] & 15) - 8);
+          out[i * kQK8_0 + j + 16] = d * static_cast<float>((b[i].qs[j] >> 4) - 8);
+        }
+      }
+      return;
+    }
+    case WeightType::kQ4_K: {
+      const BlockQ4_K* b = reinterpret_cast<const BlockQ4_K*>(p);
+      for (int i = 0; i < n / kQK_K; ++i) {
+        const float d = f16_to_f32(b[i].d), dmin = f16_to_f32(b[i].dmin);
+        uint8_t sc[8], m[8];
+        unpack_q4_k_scales(b[i].scales, sc, m);
+        float* y = out + i * kQK_K;
+        for (int k = 0; k < 4; ++k) {
+          const float d1 = d * sc[2 * k], m1 = dmin * m[2 * k];
+          const float d2 = d * sc[2 * k + 1], m2 = dmin * m[2 * k + 1];
+          for (int l = 0; l < 32; ++l) {
+            y[64 * k + l] = d1 * static_cast<float>(b[i].qs[32 * k + l] & 15) - m1;
+            y[64 * k + 32 + l] = d2 * static_cast<float>(b[i].qs[32 * k + l] >> 4) - m2;
+          }
+        }
+      }
+      return;
+    }
+    case WeightType::kQ6_K: {
+      const BlockQ6_K* b = reinterpret_cast<const BlockQ6_K*>(p);
+      for (int i = 0; i < n / kQK_K; ++i) {
+        const float d = f16_to_f32(b[i].d);
+        float* y = out + i * kQK_K;
+        for (int h = 0; h < 2; ++h) {
+          const uint8_t* ql = b[i].ql + 64 * h;
+          const uint8_t* qh = b[i].qh + 32 * h;
+          const int8_t* sc = b[i].scales + 8 * h;
+          float* yh = y + 128 * h;
+          for (int l = 0; l < 32; ++l) {
+            const int is = l / 16;
+            const int q1 = ((ql[l] & 15) | ((qh[l] >> 0 & 3) << 4)) - 32;
+            const int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2 & 3) << 4)) - 32;
+            const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4 & 3) << 4)) - 32;
+            const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6 & 3) << 4)) - 32;
+            yh[l] = (d * sc[is + 0]) * static_cast<float>(q1);
+            yh[l + 32] = (d * sc[is + 2]) * static_cast<float>(q2);
+            yh[l + 64] = (d * sc[is + 4]) * static_cast<float>(q3);
+            yh[l + 96] = (d * sc[is + 6]) * static_cast<float>(q4);
+          }
+        }
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace llmzip::ops

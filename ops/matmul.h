@@ -1,0 +1,59 @@
+// Matrix products of a weight matrix (read in place, any WeightType) with a batch
+// of activation rows, threaded over output rows. Results are bit-identical for
+// any thread count, tile sizes, batch composition and Isa, because every output
+// element is one dot product computed in the order kernels.h fixes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "ops/kernels.h"
+
+namespace llmzip::ops {
+
+// A weight matrix: n_rows rows of n_cols elements; row r at data + r * row_bytes.
+struct WeightMatrix {
+  WeightType type = WeightType::kF32;
+  int n_cols = 0;
+  int n_rows = 0;
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;
+};
+
+// A batch of float activation rows plus their quantized forms, made on demand
+// (once per format) and reused by every matmul that reads the same input (e.g.
+// Q, K and V). Buffers grow and are kept across calls, so a forward pass does
+// not allocate once warmed up.
+class ActBatch {
+ public:
+  // Points at n_tok rows of n floats (row t at x + t*n); forgets quantized forms.
+  // x must stay valid until the next set().
+  void set(const float* x, int n_tok, int n);
+  int n_tok() const { return n_tok_; }
+  int n() const { return n_; }
+  // The batch in `format` (quantizes on first use, threaded over tokens).
+  const ActView& view(ActFormat format, ThreadPool& pool);
+
+ private:
+  const float* x_ = nullptr;
+  int n_tok_ = 0;
+  int n_ = 0;
+  bool valid_[kNumActFormats] = {};
+  ActView views_[kNumActFormats];
+  std::vector<int8_t> qs_[kNumActFormats];
+  std::vector<float> d_[kNumActFormats];
+  std::vector<int16_t> bsums_;
+};
+
+// out[t * out_stride + r] = dot(row r of w, activation row t), r < w.n_rows,
+// t < x.n_tok(). Requires x.n() == w.n_cols and out_stride >= w.n_rows.
+void matmul(const WeightMatrix& w, ActBatch& x, float* out, size_t out_stride, ThreadPool& pool);
+
+// Dequantizes row `row` of w into n_cols floats (embedding lookup). The values
+// are those the dot products use: F16/BF16 exact; Q8_0 d*q; Q4_0 d*(q-8);
+// Q4_K (d*sc)*q - dmin*m; Q6_K (d*sc)*(q-32); all float ops as written.
+void dequantize_row(const WeightMatrix& w, int row, float* out);
+
+}  // namespace llmzip::ops
