@@ -1,0 +1,126 @@
+#include "coder/frequency_table.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+namespace llmzip::coder {
+namespace {
+
+// E[k] = round(2^(30 - k/1024)).
+constexpr uint32_t kExp2Table[1024] = {
+#include "coder/exp2_table.inc"
+};
+
+constexpr float kLogitClamp = 16384.0f;
+constexpr uint64_t kLog2eQ22 = 6051102;  // round(log2(e) * 2^22)
+
+// Step 1: clamp and fixed point. x * 65536 is exact for |x| <= 2^14 and the
+// conversion truncates toward zero, so this is exact IEEE arithmetic.
+inline int32_t to_fixed(float x) {
+  if (!(x >= -kLogitClamp)) x = -kLogitClamp;  // also NaN
+  if (x > kLogitClamp) x = kLogitClamp;
+  return int32_t(x * 65536.0f);
+}
+
+}  // namespace
+
+void FrequencyTable::build_from_logits(const float* logits, size_t n) {
+  assert(n >= 1 && n <= kMaxVocab);
+  n_ = n;
+  cum_.resize(n + 1);
+  scratch_.resize(n);
+  // Pass 1: fixed point (kept in scratch as int32 bits) and the first argmax.
+  int32_t* q = reinterpret_cast<int32_t*>(scratch_.data());
+  for (size_t j = 0; j < n; ++j) q[j] = to_fixed(logits[j]);
+  int32_t m = q[0];
+  for (size_t j = 1; j < n; ++j) m = std::max(m, q[j]);
+  uint32_t argmax = 0;
+  while (q[argmax] != m) ++argmax;
+  // Pass 2: weights w = E[y mod 1024] >> (y / 1024), y = (m - q) * log2(e) in 2^-10.
+  for (size_t j = 0; j < n; ++j) {
+    const uint64_t d = uint64_t(int64_t(m) - int64_t(q[j]));
+    const uint64_t y = (d * kLog2eQ22) >> 28;
+    const uint64_t s = y >> 10;
+    scratch_[j] = s < 32 ? kExp2Table[y & 1023] >> s : 0;
+  }
+  finish_from_weights(argmax);
+}
+
+void FrequencyTable::build_uniform(size_t n) {
+  assert(n >= 1 && n <= kMaxVocab);
+  n_ = n;
+  cum_.resize(n + 1);
+  scratch_.assign(n, kExp2Table[0]);
+  finish_from_weights(0);
+}
+
+void FrequencyTable::finish_from_weights(uint32_t argmax) {
+  const size_t n = n_;
+  uint64_t wsum = 0;
+  for (size_t j = 0; j < n; ++j) wsum += scratch_[j];
+  assert(wsum >= kExp2Table[0]);
+  const uint64_t mass = kTotal - n;
+  const uint64_t k = uint64_t(((unsigned __int128)mass << 32) / wsum);
+  // Σ floor(w k / 2^32) <= mass, so the remainder below is >= 0.
+  uint64_t fsum = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t f = uint32_t(1 + ((uint64_t(scratch_[j]) * k) >> 32));
+    scratch_[j] = f;
+    fsum += f;
+  }
+  assert(fsum <= kTotal);
+  scratch_[argmax] += uint32_t(kTotal - fsum);
+  uint32_t c = 0;
+  for (size_t j = 0; j < n; ++j) {
+    cum_[j] = c;
+    c += scratch_[j];
+  }
+  cum_[n] = c;
+  assert(uint64_t{c} == kTotal);
+}
+
+void FrequencyTable::build_from_freqs(const uint32_t* freqs, size_t n) {
+  assert(n >= 1 && n <= kMaxVocab);
+  n_ = n;
+  cum_.resize(n + 1);
+  uint64_t c = 0;
+  for (size_t j = 0; j < n; ++j) {
+    assert(freqs[j] >= 1);
+    cum_[j] = uint32_t(c);
+    c += freqs[j];
+    assert(c <= kTotal);
+  }
+  assert(c == kTotal);
+  cum_[n] = uint32_t(c);
+}
+
+int64_t FrequencyTable::find(uint64_t target) const {
+  if (target >= kTotal) return -1;
+  // First entry > target, minus one. cum_[0] = 0 <= target, so the result >= 0.
+  const uint32_t t = uint32_t(target);
+  size_t lo = 0, len = n_ + 1;
+  while (len > 1) {
+    const size_t half = len / 2;
+    if (cum_[lo + half] <= t) lo += half;
+    len -= half;
+  }
+  return int64_t(lo);
+}
+
+double FrequencyTable::cost_bits(uint32_t symbol) const {
+  return double(kTotalBits) - std::log2(double(freq(symbol)));
+}
+
+uint64_t FrequencyTable::hash() const {
+  std::vector<uint8_t> bytes(cum_.size() * 4);
+  for (size_t i = 0; i < cum_.size(); ++i) {
+    for (int b = 0; b < 4; ++b) bytes[4 * i + b] = uint8_t(cum_[i] >> (8 * b));
+  }
+  return XXH64(bytes.data(), bytes.size(), 0);
+}
+
+}  // namespace llmzip::coder
