@@ -1,0 +1,123 @@
+// The .llmz structures of docs/format.md (version 1) and their byte encodings.
+//
+// serialize_*() writes a structure exactly as the spec's tables say (asserting
+// that the caller's values are valid). parse_*() validates untrusted bytes:
+// magic, checksum, reserved fields, limits; errors are Status values with a
+// stable code and a message naming the file (`name`) and the byte offset
+// (`offset` = where the structure starts in the file).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace llmzip::container {
+
+inline constexpr uint16_t kFormatVersion = 1;
+inline constexpr uint8_t kCoderVersion = 1;
+
+inline constexpr uint8_t kFileMagic[8] = {0x89, 'L', 'L', 'M', 'Z', 0x0D, 0x0A, 0x1A};
+inline constexpr uint8_t kFrameMagic[4] = {'L', 'Z', 'F', 'R'};
+inline constexpr uint8_t kIndexMagic[4] = {'L', 'Z', 'I', 'X'};
+inline constexpr uint8_t kFooterMagic[4] = {'L', 'Z', 'E', 'N'};
+
+inline constexpr size_t kFileHeaderFixedSize = 76;  // + model name
+inline constexpr size_t kFrameHeaderSize = 52;
+inline constexpr size_t kIndexFixedSize = 24;       // magic, reserved, count, checksum
+inline constexpr size_t kIndexEntrySize = 32;
+inline constexpr size_t kFooterSize = 40;
+
+inline constexpr uint32_t kFlagHasStartToken = 1u << 0;
+inline constexpr uint32_t kKnownFlags = kFlagHasStartToken;
+
+inline constexpr uint64_t kMaxFrameOriginalSize = uint64_t{1} << 30;
+inline constexpr uint64_t kMaxFramePayloadSize = uint64_t{1} << 32;
+inline constexpr uint32_t kMinContext = 8;
+inline constexpr uint32_t kMaxContext = 1u << 24;
+inline constexpr uint32_t kMaxVocab = 1u << 24;
+inline constexpr size_t kMaxModelName = 255;
+
+// How coded frames were coded (header byte 16).
+enum class Method : uint8_t {
+  kArithmetic = 0,    // "ac": range coder over the model's frequencies
+  kRankZlib = 1,      // "rank-zlib": ranks of the true tokens, zlib-compressed
+  kTokenByToken = 2,  // "tbyt": a prefix-free (Shannon) code per token
+};
+// "ac", "rank-zlib", "tbyt".
+const char* method_name(Method m);
+
+enum class FrameKind : uint8_t {
+  kCoded = 0,   // payload made by the file's method from the frame's tokens
+  kStored = 1,  // payload = the original bytes (tokenizer could not express them)
+};
+
+struct FileHeader {
+  uint32_t flags = 0;             // kFlagHasStartToken or 0
+  Method method = Method::kArithmetic;
+  uint8_t coder_version = kCoderVersion;
+  uint32_t numerics_version = 0;  // the engine's
+  uint32_t n_vocab = 0;
+  uint32_t n_ctx = 0;
+  uint32_t start_token = 0;       // valid when flags has kFlagHasStartToken, else 0
+  uint32_t frame_bytes = 0;       // target frame size used when compressing
+  std::array<uint8_t, 32> model_sha256{};
+  std::string model_name;         // <= 255 bytes
+
+  bool has_start_token() const { return flags & kFlagHasStartToken; }
+  size_t encoded_size() const { return kFileHeaderFixedSize + model_name.size(); }
+};
+
+struct FrameHeader {
+  FrameKind kind = FrameKind::kCoded;
+  uint64_t original_size = 0;
+  uint64_t token_count = 0;
+  uint64_t payload_size = 0;
+  uint64_t original_checksum = 0;  // XXH64 of the original bytes
+  uint64_t payload_checksum = 0;   // XXH64 of the payload
+};
+
+struct IndexEntry {
+  uint64_t frame_offset = 0;  // file offset of the frame header
+  uint64_t original_size = 0;
+  uint64_t token_count = 0;
+  uint64_t payload_size = 0;
+  bool operator==(const IndexEntry&) const = default;
+};
+
+struct Footer {
+  uint64_t index_offset = 0;
+  uint64_t frame_count = 0;
+  uint64_t total_original_size = 0;
+  uint64_t content_checksum = 0;  // XXH64 of all original bytes in order
+};
+
+// Checks the values a writer is about to record (kInvalidArgument on error).
+Status validate_header_for_writing(const FileHeader& h);
+
+std::string serialize_file_header(const FileHeader& h);
+std::string serialize_frame_header(const FrameHeader& f);
+// The whole index: fixed part, entries, checksum.
+std::string serialize_index(const IndexEntry* entries, size_t count);
+std::string serialize_footer(const Footer& f);
+
+// Reads the model-name length from the first 19+ bytes, so a stream reader knows
+// how much more to read. Requires size >= kFileHeaderFixedSize; checks the magic
+// and version first (kBadMagic / kUnsupportedVersion).
+Result<size_t> peek_file_header_size(const uint8_t* p, size_t size, const std::string& name);
+// `size` must be >= the header's size (kTruncated otherwise).
+Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::string& name);
+// Exactly kFrameHeaderSize bytes at file offset `offset`.
+Result<FrameHeader> parse_frame_header(const uint8_t* p, uint64_t offset, const std::string& name);
+// Exactly kFooterSize bytes at file offset `offset`.
+Result<Footer> parse_footer(const uint8_t* p, uint64_t offset, const std::string& name);
+// One entry (kIndexEntrySize bytes); no validation of its own.
+IndexEntry parse_index_entry(const uint8_t* p);
+
+// "<name>: at byte <offset>: <what>" as a Status with `code`.
+Status format_error(ErrorCode code, const std::string& name, uint64_t offset, const std::string& what);
+
+}  // namespace llmzip::container

@@ -1,0 +1,106 @@
+// Readers of .llmz files (docs/format.md). Both validate everything they touch
+// and report untrusted-input problems as Status values (kBadMagic,
+// kUnsupportedVersion, kTruncated, kOutOfBounds, kCorrupt, kChecksumMismatch)
+// with messages naming the file and the byte offset. They never decode
+// payloads: that is the codec's job (which must then check the frame's
+// original_checksum and, for a whole file, the footer's content_checksum).
+//
+// ArchiveReader: random access over a whole file in memory (e.g. MappedFile).
+// StreamReader:  front to back from any byte source (pipe, stdin), bounded memory.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "container/checksum.h"
+#include "container/format.h"
+
+namespace llmzip::container {
+
+class ArchiveReader {
+ public:
+  struct Frame {
+    FrameHeader header;
+    std::string_view payload;  // into the reader's bytes
+    uint64_t original_offset;  // where the frame's bytes start in the decompressed output
+  };
+
+  // Validates header, footer, index and every frame header against its index
+  // entry (payload checksums are checked by frame()). `data` must outlive the
+  // reader; `name` is used in messages.
+  static Result<ArchiveReader> open(const uint8_t* data, size_t size, std::string name);
+
+  const FileHeader& header() const { return header_; }
+  const Footer& footer() const { return footer_; }
+  size_t frame_count() const { return entries_.size(); }
+  const IndexEntry& entry(size_t i) const { return entries_[i]; }
+  const FrameHeader& frame_header(size_t i) const { return frames_[i]; }
+  uint64_t original_offset(size_t i) const { return original_offsets_[i]; }
+
+  // Frame i (i < frame_count(), asserts) with its payload checksum verified.
+  Result<Frame> frame(size_t i) const;
+  // The frame holding decompressed byte `offset` (< total size, asserts). O(log n).
+  size_t frame_at_original_offset(uint64_t offset) const;
+  // Every payload checksum: the structural part of `llmzip test`.
+  Status verify_payloads() const;
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  std::string name_;
+  FileHeader header_;
+  Footer footer_;
+  std::vector<IndexEntry> entries_;
+  std::vector<FrameHeader> frames_;
+  std::vector<uint64_t> original_offsets_;
+};
+
+class StreamReader {
+ public:
+  // Reads up to `size` bytes into dst; returns how many (0 only at end of input).
+  using Source = std::function<Result<size_t>(void* dst, size_t size)>;
+  static Source file_source(FILE* f, std::string name);
+  // Reads from `bytes` (must outlive the source).
+  static Source memory_source(std::string_view bytes);
+
+  struct Frame {
+    FrameHeader header;
+    std::string payload;
+    uint64_t original_offset = 0;
+  };
+
+  // Reads and validates the file header.
+  static Result<StreamReader> open(Source source, std::string name);
+
+  const FileHeader& header() const { return header_; }
+
+  // Reads the next frame (payload checksum verified) and returns true; at the
+  // index, reads and checks index and footer against the frames seen, checks
+  // that the input ends there, and returns false.
+  Result<bool> next(Frame* frame);
+  // Valid after next() returned false.
+  const Footer& footer() const { return footer_; }
+  uint64_t bytes_read() const { return offset_; }
+
+ private:
+  StreamReader(Source s, std::string name) : source_(std::move(s)), name_(std::move(name)) {}
+  // Reads exactly n bytes or fails with kTruncated naming `what`.
+  Status read_exact(void* dst, size_t n, const char* what);
+  Status read_index_and_footer(const uint8_t magic[4]);
+
+  Source source_;
+  std::string name_;
+  uint64_t offset_ = 0;
+  FileHeader header_;
+  Footer footer_;
+  std::vector<IndexEntry> seen_;
+  uint64_t total_original_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace llmzip::container

@@ -1,0 +1,84 @@
+#include "container/writer.h"
+
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+
+namespace llmzip::container {
+
+Writer::Sink Writer::file_sink(FILE* f, std::string name) {
+  return [f, name = std::move(name)](const void* data, size_t size) -> Status {
+    if (size == 0) return Status::ok();
+    if (std::fwrite(data, 1, size, f) != size)
+      return Status(ErrorCode::kIo, name + ": write failed: " + std::strerror(errno));
+    return Status::ok();
+  };
+}
+
+Writer::Sink Writer::string_sink(std::string* out) {
+  return [out](const void* data, size_t size) -> Status {
+    out->append(static_cast<const char*>(data), size);
+    return Status::ok();
+  };
+}
+
+Result<Writer> Writer::create(const FileHeader& header, Sink sink) {
+  LLMZIP_RETURN_IF_ERROR(validate_header_for_writing(header));
+  Writer w(header, std::move(sink));
+  w.header_.coder_version = kCoderVersion;
+  LLMZIP_RETURN_IF_ERROR(w.write(serialize_file_header(w.header_)));
+  return w;
+}
+
+Status Writer::write(std::string_view bytes) {
+  LLMZIP_RETURN_IF_ERROR(sink_(bytes.data(), bytes.size()));
+  offset_ += bytes.size();
+  return Status::ok();
+}
+
+Status Writer::add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload) {
+  if (token_count > original.size())
+    return Status(ErrorCode::kInvalidArgument, "llmz writer: more tokens than bytes in a frame");
+  if (payload.size() > kMaxFramePayloadSize)
+    return Status(ErrorCode::kInvalidArgument, "llmz writer: frame payload over 2^32 bytes");
+  return add_frame(FrameKind::kCoded, original, token_count, payload);
+}
+
+Status Writer::add_stored_frame(std::string_view original) {
+  return add_frame(FrameKind::kStored, original, 0, original);
+}
+
+Status Writer::add_frame(FrameKind kind, std::string_view original, uint64_t token_count,
+                         std::string_view payload) {
+  assert(!finished_);
+  if (original.empty() || original.size() > kMaxFrameOriginalSize)
+    return Status(ErrorCode::kInvalidArgument, "llmz writer: frame size must be 1..2^30 bytes");
+  FrameHeader f;
+  f.kind = kind;
+  f.original_size = original.size();
+  f.token_count = token_count;
+  f.payload_size = payload.size();
+  f.original_checksum = xxh64(original);
+  f.payload_checksum = kind == FrameKind::kStored ? f.original_checksum : xxh64(payload);
+  const uint64_t frame_offset = offset_;
+  LLMZIP_RETURN_IF_ERROR(write(serialize_frame_header(f)));
+  LLMZIP_RETURN_IF_ERROR(write(payload));
+  entries_.push_back(IndexEntry{frame_offset, f.original_size, f.token_count, f.payload_size});
+  total_original_ += original.size();
+  content_hash_.update(original);
+  return Status::ok();
+}
+
+Status Writer::finish() {
+  assert(!finished_);
+  finished_ = true;
+  Footer footer;
+  footer.index_offset = offset_;
+  footer.frame_count = entries_.size();
+  footer.total_original_size = total_original_;
+  footer.content_checksum = content_hash_.digest();
+  LLMZIP_RETURN_IF_ERROR(write(serialize_index(entries_.data(), entries_.size())));
+  return write(serialize_footer(footer));
+}
+
+}  // namespace llmzip::container

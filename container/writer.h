@@ -1,0 +1,64 @@
+// Streaming writer of a .llmz file (docs/format.md): the header at creation,
+// frames in order as the codec produces them, the index and footer at finish().
+// It never seeks, so the sink may be a pipe. Memory: 32 bytes per frame (index).
+//
+//   auto w = Writer::create(header, Writer::file_sink(stdout, "<stdout>"));
+//   w->add_coded_frame(original_bytes, token_count, payload);   // per frame
+//   w->add_stored_frame(original_bytes);    // when the tokenizer can't express them
+//   w->finish();
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "container/checksum.h"
+#include "container/format.h"
+
+namespace llmzip::container {
+
+class Writer {
+ public:
+  // Receives the file's bytes in order; returns an error (e.g. kIo) to stop.
+  using Sink = std::function<Status(const void* data, size_t size)>;
+  // fwrite to `f`; kIo naming `name` and errno text on failure.
+  static Sink file_sink(FILE* f, std::string name);
+  // Appends to *out (must outlive the writer).
+  static Sink string_sink(std::string* out);
+
+  // Validates `header` (kInvalidArgument) and writes it.
+  static Result<Writer> create(const FileHeader& header, Sink sink);
+
+  // A frame coded by the header's method: `original` (1..2^30 bytes) are the
+  // frame's bytes, `token_count` <= original.size(), `payload` the coder's
+  // output (<= 2^32 bytes). kInvalidArgument when a limit is broken.
+  Status add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload);
+  // A frame stored uncoded (1..2^30 bytes).
+  Status add_stored_frame(std::string_view original);
+  // Writes index and footer. No frame may be added afterwards (asserts).
+  Status finish();
+
+  const FileHeader& header() const { return header_; }
+  uint64_t bytes_written() const { return offset_; }
+  uint64_t frame_count() const { return entries_.size(); }
+  uint64_t total_original_size() const { return total_original_; }
+
+ private:
+  Writer(const FileHeader& h, Sink sink) : header_(h), sink_(std::move(sink)) {}
+  Status write(std::string_view bytes);
+  Status add_frame(FrameKind kind, std::string_view original, uint64_t token_count, std::string_view payload);
+
+  FileHeader header_;
+  Sink sink_;
+  uint64_t offset_ = 0;
+  uint64_t total_original_ = 0;
+  Xxh64 content_hash_;
+  std::vector<IndexEntry> entries_;
+  bool finished_ = false;
+};
+
+}  // namespace llmzip::container
