@@ -1,10 +1,243 @@
-// avx512 kernels (owned by the SIMD engineer). Compiled with per-file avx512 flags
-// (ops/CMakeLists.txt). Overwrites only the entries implemented here; the rest
-// stay scalar (or AVX2 for AVX-512). Every entry must match kernels.h bit for bit.
+// AVX-512 kernels (F, BW, VL, DQ and VNNI). Compiled with per-file AVX-512 flags
+// (ops/CMakeLists.txt); dispatch.cc installs them only when the CPU has them.
+// Entries not set here keep the AVX2 (or scalar) ones. Every entry reproduces
+// the scalar reference bit for bit: integer block sums are exact in any order,
+// and every float operation is the one kernels.h prescribes, in that order
+// (separate mul and add, no FMA; 8 block lanes live in one ymm).
+#include <immintrin.h>
+
+// GCC 12 warns about the deliberately undefined upper halves in its own
+// AVX-512 intrinsic headers (_mm512_undefined_*); not our code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <cassert>
+#include <cstring>
+#include <vector>
+
 #include "ops/kernels.h"
+#include "ops/quant_blocks.h"
 
 namespace llmzip::ops {
+namespace {
 
-void install_avx512_kernels(Kernels& k) { (void)k; }
+// ---------------------------------------------------------------------------
+// Shared helpers
+
+// Lanes a[0..7] -> tree8 of kernels.h: s4 = a[l] + a[l+4], s2 = s4[l] + s4[l+2],
+// s = s2[0] + s2[1].
+inline float tree8(__m256 a) {
+  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+// F16 scales of `count` (<= 8) consecutive Q8_0 blocks as floats; lanes >= count
+// are +0 (so padded blocks contribute (float)0 * (0 * 0) = +0 to a lane).
+inline __m256 q8_0_scales(const BlockQ8_0* b, int count) {
+  alignas(16) uint16_t h[8] = {};
+  for (int i = 0; i < count; ++i) h[i] = b[i].d;
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+}
+
+// Activation scales of blocks g*8 .. g*8+count-1, lanes >= count are +0.
+inline __m256 act_scales(const float* d, int count) {
+  return _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), d);
+}
+
+// ---------------------------------------------------------------------------
+// Q8_0 weights x Q8_0 activations.
+//
+// Packed layout (n_tok >= kPackMinTokens): an "8-block group" of 8 consecutive
+// blocks (256 int8) is stored as 4 zmm, zmm k holding bytes 8k..8k+7 of block b
+// in qword b. After 4 VNNI dot steps, the int32 lanes 2b and 2b+1 of one
+// accumulator hold block b's partial sums; one shift+add and a qword->dword
+// narrowing give the 8 block sums. Both operands get the same permutation, so
+// each block's set of products is unchanged and its int32 sum is exact.
+//
+// vpdpbusd multiplies unsigned by signed bytes, so activations are stored as
+// x + 128 (x ^ 0x80: 0..255 for any int8) and the
+// accumulator starts at -128 * sum(w) of the lane, precomputed per weight row:
+// sum((x+128)*w) - 128*sum(w) = sum(x*w), all in exact int32.
+
+constexpr int kPackMinTokens = 4;
+constexpr int kTokRegs = 8;  // tokens whose float accumulators stay in registers
+
+// Raw 8 blocks (32 bytes each, at p[b*stride]) -> packed 4 zmm. Blocks >= count are zero.
+inline void pack_group(const int8_t* p, size_t stride, int count, __m512i out[4]) {
+  __m256i blk[8];
+  for (int b = 0; b < 8; ++b) {
+    blk[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + b * stride))
+                       : _mm256_setzero_si256();
+  }
+  __m512i r[4];
+  for (int j = 0; j < 4; ++j)
+    r[j] = _mm512_inserti64x4(_mm512_castsi256_si512(blk[2 * j]), blk[2 * j + 1], 1);
+  const __m512i lo = _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13);
+  const __m512i hi = _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i p0 = _mm512_permutex2var_epi64(r[0], lo, r[1]);
+  const __m512i p1 = _mm512_permutex2var_epi64(r[0], hi, r[1]);
+  const __m512i p2 = _mm512_permutex2var_epi64(r[2], lo, r[3]);
+  const __m512i p3 = _mm512_permutex2var_epi64(r[2], hi, r[3]);
+  out[0] = _mm512_shuffle_i64x2(p0, p2, _MM_SHUFFLE(1, 0, 1, 0));
+  out[1] = _mm512_shuffle_i64x2(p0, p2, _MM_SHUFFLE(3, 2, 3, 2));
+  out[2] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(1, 0, 1, 0));
+  out[3] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+// Lanes 2b, 2b+1 -> block sum b (8 int32).
+inline __m256i packed_block_sums(__m512i acc) {
+  return _mm512_cvtepi64_epi32(_mm512_add_epi32(acc, _mm512_srli_epi64(acc, 32)));
+}
+
+// One packed weight group: 4 zmm of int8, the accumulator start (-128*sum w per
+// lane) and the 8 block scales.
+struct PackedWGroup {
+  __m512i q[4];
+  __m512i neg_corr;
+  __m256 d;
+  __m256 pad_;  // keeps 64-byte alignment of the next group
+};
+
+struct PackedXGroup {
+  __m512i q[4];  // x + 128, packed
+};
+
+struct Q8Scratch {
+  std::vector<PackedXGroup> x;     // n_tok * n_groups
+  std::vector<PackedWGroup> w;     // n_groups
+};
+
+Q8Scratch& q8_scratch() {
+  static thread_local Q8Scratch s;
+  return s;
+}
+
+void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
+                          float* out, size_t out_stride) {
+  const int n = x.n;
+  const int nb = n / kQK8_0;
+  const int ng = (nb + 7) / 8;
+  Q8Scratch& s = q8_scratch();
+  if (s.x.size() < static_cast<size_t>(n_tok) * ng) s.x.resize(static_cast<size_t>(n_tok) * ng);
+  if (s.w.size() < static_cast<size_t>(ng)) s.w.resize(ng);
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+
+  // Pack the activations once for all rows of this call. Padded blocks have
+  // w = 0, so they add nothing (and their correction is 0).
+  for (int t = 0; t < n_tok; ++t) {
+    const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+    for (int g = 0; g < ng; ++g) {
+      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+      __m512i p[4];
+      pack_group(xq + g * 256, 32, count, p);
+      __m512i* dst = s.x[static_cast<size_t>(t) * ng + g].q;
+      for (int k = 0; k < 4; ++k) dst[k] = _mm512_xor_si512(p[k], bias);
+    }
+  }
+
+  for (int r = 0; r < n_rows; ++r) {
+    const BlockQ8_0* row = reinterpret_cast<const BlockQ8_0*>(w + static_cast<size_t>(r) * w_row_bytes);
+    for (int g = 0; g < ng; ++g) {
+      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+      PackedWGroup& pg = s.w[g];
+      pack_group(row[g * 8].qs, sizeof(BlockQ8_0), count, pg.q);
+      __m512i corr = _mm512_setzero_si512();
+      for (int k = 0; k < 4; ++k) corr = _mm512_dpbusd_epi32(corr, bias, pg.q[k]);
+      pg.neg_corr = _mm512_sub_epi32(_mm512_setzero_si512(), corr);
+      pg.d = q8_0_scales(row + g * 8, count);
+    }
+    for (int t0 = 0; t0 < n_tok; t0 += kTokRegs) {
+      const int nt = n_tok - t0 < kTokRegs ? n_tok - t0 : kTokRegs;
+      __m256 acc[kTokRegs];
+      for (int i = 0; i < kTokRegs; ++i) acc[i] = _mm256_setzero_ps();
+      for (int g = 0; g < ng; ++g) {
+        const PackedWGroup& pg = s.w[g];
+        const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+        for (int i = 0; i < nt; ++i) {
+          const int t = t0 + i;
+          const __m512i* xp = s.x[static_cast<size_t>(t) * ng + g].q;
+          __m512i a = pg.neg_corr;
+          a = _mm512_dpbusd_epi32(a, xp[0], pg.q[0]);
+          a = _mm512_dpbusd_epi32(a, xp[1], pg.q[1]);
+          a = _mm512_dpbusd_epi32(a, xp[2], pg.q[2]);
+          a = _mm512_dpbusd_epi32(a, xp[3], pg.q[3]);
+          const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(a));
+          const __m256 dx = act_scales(x.d + static_cast<size_t>(t) * nb + g * 8, count);
+          acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(isum, _mm256_mul_ps(pg.d, dx)));
+        }
+      }
+      for (int i = 0; i < nt; ++i) out[static_cast<size_t>(t0 + i) * out_stride + r] = tree8(acc[i]);
+    }
+  }
+}
+
+// Raw path for few tokens (packing a weight row would cost more than it saves):
+// zmm = 2 consecutive blocks; signed x signed via |w| (unsigned) times x with
+// w's sign; the 8 lanes of each block are then summed by a shuffle tree.
+inline __m256i raw_block_sums(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+  // 128-bit lanes of v_j: [block 2j (lanes 0-3), block 2j (4-7), block 2j+1, block 2j+1].
+  const __m512i s01 = _mm512_add_epi32(_mm512_shuffle_i64x2(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                       _mm512_shuffle_i64x2(v0, v1, _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512i s23 = _mm512_add_epi32(_mm512_shuffle_i64x2(v2, v3, _MM_SHUFFLE(2, 0, 2, 0)),
+                                       _mm512_shuffle_i64x2(v2, v3, _MM_SHUFFLE(3, 1, 3, 1)));
+  // 128-bit lane k of s01: 4 partials of block k; of s23: of block k+4.
+  const __m512i x = _mm512_add_epi32(_mm512_unpacklo_epi32(s01, s23), _mm512_unpackhi_epi32(s01, s23));
+  const __m512i y = _mm512_add_epi32(_mm512_unpacklo_epi64(x, x), _mm512_unpackhi_epi64(x, x));
+  // Lane k: dword 0 = block k, dword 1 = block k+4.
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, y));
+}
+
+inline __m256i load_block_or_zero(const int8_t* p, bool live) {
+  return live ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)) : _mm256_setzero_si256();
+}
+
+void mat_tile_q8_0_raw(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                       size_t out_stride) {
+  const int n = x.n;
+  const int nb = n / kQK8_0;
+  const int ng = (nb + 7) / 8;
+  for (int r = 0; r < n_rows; ++r) {
+    const BlockQ8_0* row = reinterpret_cast<const BlockQ8_0*>(w + static_cast<size_t>(r) * w_row_bytes);
+    for (int t = 0; t < n_tok; ++t) {
+      const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+      __m256 acc = _mm256_setzero_ps();
+      for (int g = 0; g < ng; ++g) {
+        const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+        __m512i v[4];
+        for (int j = 0; j < 4; ++j) {
+          const int b0 = g * 8 + 2 * j;
+          const bool l0 = 2 * j < count, l1 = 2 * j + 1 < count;
+          const __m512i wq = _mm512_inserti64x4(_mm512_castsi256_si512(load_block_or_zero(row[b0].qs, l0)),
+                                                load_block_or_zero(l1 ? row[b0 + 1].qs : row[b0].qs, l1), 1);
+          const __m512i xv = _mm512_inserti64x4(_mm512_castsi256_si512(load_block_or_zero(xq + b0 * 32, l0)),
+                                                load_block_or_zero(xq + (b0 + 1) * 32, l1), 1);
+          const __mmask64 neg = _mm512_movepi8_mask(wq);
+          const __m512i xs = _mm512_mask_sub_epi8(xv, neg, _mm512_setzero_si512(), xv);
+          v[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(wq), xs);
+        }
+        const __m256 isum = _mm256_cvtepi32_ps(raw_block_sums(v[0], v[1], v[2], v[3]));
+        const __m256 dx = act_scales(x.d + static_cast<size_t>(t) * nb + g * 8, count);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(isum, _mm256_mul_ps(q8_0_scales(row + g * 8, count), dx)));
+      }
+      out[static_cast<size_t>(t) * out_stride + r] = tree8(acc);
+    }
+  }
+}
+
+void mat_tile_q8_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                   size_t out_stride) {
+  if (n_tok >= kPackMinTokens) {
+    mat_tile_q8_0_packed(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+  } else {
+    mat_tile_q8_0_raw(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+  }
+}
+
+}  // namespace
+
+void install_avx512_kernels(Kernels& k) {
+  k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q8_0;
+}
 
 }  // namespace llmzip::ops

@@ -1,0 +1,331 @@
+// SIMD kernels vs the scalar reference: for every kernel and every Isa this CPU
+// supports, random and edge-case inputs must give byte-identical outputs
+// (kernels.h's determinism contract). Edge cases: zero blocks, extreme int8
+// values (-128 weights, +-127 activations), tiny/subnormal/negative scales,
+// odd row counts, block counts that are not multiples of 8, and token counts
+// on both sides of every internal tile size of the SIMD kernels.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ops/fp16.h"
+#include "ops/kernels.h"
+#include "ops/quant_blocks.h"
+
+namespace llmzip::ops {
+namespace {
+
+std::vector<Isa> simd_isas() {
+  std::vector<Isa> v;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
+    if (cpu_supports(isa)) v.push_back(isa);
+  return v;
+}
+
+#define SKIP_WITHOUT_SIMD()                                                       \
+  if (simd_isas().empty()) GTEST_SKIP() << "CPU has no SIMD level beyond scalar"
+
+// A random F16 scale: mostly ordinary magnitudes, sometimes zero, tiny,
+// subnormal or negative (all finite: NaN payloads are not part of the contract).
+uint16_t random_scale(std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  const float r = u(rng);
+  if (r < 0.05f) return 0;
+  if (r < 0.10f) return static_cast<uint16_t>(1 + rng() % 0x3ff);  // subnormal half
+  const float mag = std::ldexp(0.5f + u(rng), static_cast<int>(rng() % 20) - 16);
+  return f32_to_f16(r < 0.2f ? -mag : mag);
+}
+
+// Weight rows of `t` with random quants; some blocks are all-zero, some all
+// extreme (-128 for Q8_0), to hit saturation-prone paths.
+std::string random_weight_rows(WeightType t, int rows, int n, std::mt19937& rng) {
+  const size_t rb = weight_row_bytes(t, n);
+  std::string w(rb * rows, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(w.data());
+  for (auto& c : w) c = static_cast<char>(rng());
+  const int bs = weight_block_size(t);
+  const size_t bb = weight_block_bytes(t);
+  for (size_t blk = 0; blk < static_cast<size_t>(rows) * (n / bs); ++blk) {
+    uint8_t* b = p + blk * bb;
+    const unsigned kind = rng() % 16;
+    switch (t) {
+      case WeightType::kQ8_0: {
+        auto* q = reinterpret_cast<BlockQ8_0*>(b);
+        q->d = random_scale(rng);
+        if (kind == 0) std::memset(q->qs, 0, sizeof q->qs);
+        if (kind == 1) std::memset(q->qs, 0x80, sizeof q->qs);  // -128
+        if (kind == 2) std::memset(q->qs, 0x7f, sizeof q->qs);
+        break;
+      }
+      case WeightType::kQ4_0: {
+        auto* q = reinterpret_cast<BlockQ4_0*>(b);
+        q->d = random_scale(rng);
+        if (kind == 0) std::memset(q->qs, 0x00, sizeof q->qs);  // all -8
+        if (kind == 1) std::memset(q->qs, 0xff, sizeof q->qs);  // all +7
+        break;
+      }
+      case WeightType::kQ4_K: {
+        auto* q = reinterpret_cast<BlockQ4_K*>(b);
+        q->d = random_scale(rng);
+        q->dmin = random_scale(rng);
+        if (kind == 0) std::memset(q->qs, 0xff, sizeof q->qs);
+        if (kind == 1) std::memset(q->scales, 0xff, sizeof q->scales);
+        break;
+      }
+      case WeightType::kQ6_K: {
+        auto* q = reinterpret_cast<BlockQ6_K*>(b);
+        q->d = random_scale(rng);
+        if (kind == 0) { std::memset(q->ql, 0, sizeof q->ql); std::memset(q->qh, 0, sizeof q->qh); }
+        if (kind == 1) std::memset(q->scales, 0x80, sizeof q->scales);  // -128
+        break;
+      }
+      case WeightType::kF32: {
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        const float v = kind == 0 ? 0.0f : nd(rng) * std::ldexp(1.0f, static_cast<int>(rng() % 8) - 4);
+        std::memcpy(b, &v, 4);
+        break;
+      }
+      case WeightType::kF16: {
+        const uint16_t h = kind == 0 ? 0 : random_scale(rng);
+        std::memcpy(b, &h, 2);
+        break;
+      }
+      case WeightType::kBF16: {
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        const uint16_t h = kind == 0 ? 0 : f32_to_bf16(nd(rng));
+        std::memcpy(b, &h, 2);
+        break;
+      }
+    }
+  }
+  return w;
+}
+
+// n_tok activation rows: random magnitudes per row, some rows zero, some
+// blocks with a single huge element (quantizes everything else to 0) or with
+// values on rounding ties.
+std::vector<float> random_activations(int n_tok, int n, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_tok) * n);
+  for (int t = 0; t < n_tok; ++t) {
+    float* row = x.data() + static_cast<size_t>(t) * n;
+    const unsigned kind = rng() % 8;
+    const float scale = std::ldexp(1.0f, static_cast<int>(rng() % 12) - 6);
+    for (int i = 0; i < n; ++i) row[i] = kind == 0 ? 0.0f : nd(rng) * scale;
+    if (kind == 1) {
+      for (int i = 0; i < n; i += 32) row[i] = 1e4f;
+    }
+    if (kind == 2) {
+      // amax 127 => id 1: x.5 values are exact ties.
+      for (int i = 0; i < n; ++i) row[i] = static_cast<float>(static_cast<int>(rng() % 254) - 127) + 0.5f;
+      for (int i = 0; i < n; i += 32) row[i] = 127.0f;
+    }
+  }
+  return x;
+}
+
+struct QuantizedActs {
+  std::vector<int8_t> qs;
+  std::vector<float> d;
+  std::vector<int16_t> bsums;
+  ActView view;
+};
+
+QuantizedActs quantize_acts(const Kernels& ref, ActFormat format, const std::vector<float>& x, int n_tok, int n) {
+  QuantizedActs a;
+  a.view.format = format;
+  a.view.n = n;
+  a.view.f = x.data();
+  if (format == ActFormat::kF32) return a;
+  a.qs.resize(x.size());
+  a.d.resize(x.size() / 32);
+  a.bsums.resize(x.size() / 16);
+  for (int t = 0; t < n_tok; ++t) {
+    const size_t o = static_cast<size_t>(t) * n;
+    if (format == ActFormat::kQ8_0) {
+      ref.quantize_q8_0(x.data() + o, n, a.qs.data() + o, a.d.data() + o / 32);
+    } else {
+      ref.quantize_q8_k(x.data() + o, n, a.qs.data() + o, a.d.data() + o / 256, a.bsums.data() + o / 16);
+    }
+  }
+  a.view.qs = a.qs.data();
+  a.view.d = a.d.data();
+  a.view.bsums = a.bsums.data();
+  return a;
+}
+
+// Runs mat_tile of `t` on the scalar table and on every SIMD table with the same
+// inputs; outputs (including the untouched padding of each output row) must match.
+void check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<int>& row_counts,
+                    const std::vector<int>& tok_counts, uint32_t seed) {
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(seed);
+  for (int n : ns) {
+    for (int rows : row_counts) {
+      for (int n_tok : tok_counts) {
+        const std::string w = random_weight_rows(t, rows, n, rng);
+        const std::vector<float> x = random_activations(n_tok, n, rng);
+        const QuantizedActs a = quantize_acts(ref, act_format_for(t), x, n_tok, n);
+        const auto* wp = reinterpret_cast<const uint8_t*>(w.data());
+        const size_t rb = weight_row_bytes(t, n);
+        const size_t stride = rows + 3;
+        std::vector<float> expect(stride * n_tok, -7.0f);
+        ref.mat_tile[static_cast<int>(t)](wp, rb, rows, a.view, n_tok, expect.data(), stride);
+        for (Isa isa : simd_isas()) {
+          std::vector<float> got(stride * n_tok, -7.0f);
+          kernels_for(isa).mat_tile[static_cast<int>(t)](wp, rb, rows, a.view, n_tok, got.data(), stride);
+          ASSERT_EQ(0, std::memcmp(expect.data(), got.data(), expect.size() * sizeof(float)))
+              << isa_name(isa) << " " << weight_type_name(t) << " n=" << n << " rows=" << rows
+              << " n_tok=" << n_tok;
+        }
+      }
+    }
+  }
+}
+
+// Token counts around the SIMD kernels' internal tiles (raw path < 4, register
+// tiles of 8, the driver's 64).
+const std::vector<int> kTokCounts = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 64, 65};
+
+TEST(SimdMatTile, Q8_0) {
+  SKIP_WITHOUT_SIMD();
+  // Block counts 1, 3, 8, 9, 18 (576 = SmolLM2), 25, 48 (1536).
+  check_mat_tile(WeightType::kQ8_0, {32, 96, 256, 288, 576, 800, 1536}, {1, 3, 17}, kTokCounts, 1);
+}
+
+TEST(SimdMatTile, Q4_0) {
+  SKIP_WITHOUT_SIMD();
+  check_mat_tile(WeightType::kQ4_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 2);
+}
+
+TEST(SimdMatTile, Q4_K) {
+  SKIP_WITHOUT_SIMD();
+  check_mat_tile(WeightType::kQ4_K, {256, 512, 768, 1536}, {1, 3, 17}, kTokCounts, 3);
+}
+
+TEST(SimdMatTile, Q6_K) {
+  SKIP_WITHOUT_SIMD();
+  check_mat_tile(WeightType::kQ6_K, {256, 512, 768, 1536}, {1, 3, 17}, kTokCounts, 4);
+}
+
+TEST(SimdMatTile, FloatTypes) {
+  SKIP_WITHOUT_SIMD();
+  for (WeightType t : {WeightType::kF32, WeightType::kF16, WeightType::kBF16}) {
+    check_mat_tile(t, {1, 7, 8, 15, 16, 17, 33, 64, 100, 576}, {1, 3, 17}, {1, 2, 3, 4, 5, 9, 17}, 5);
+  }
+}
+
+TEST(SimdQuantize, Q8_0) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(6);
+  for (int n : {32, 64, 96, 576, 896, 4864}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      const std::vector<float> x = random_activations(1, n, rng);
+      std::vector<int8_t> q1(n);
+      std::vector<float> d1(n / 32);
+      ref.quantize_q8_0(x.data(), n, q1.data(), d1.data());
+      for (Isa isa : simd_isas()) {
+        std::vector<int8_t> q2(n, 99);
+        std::vector<float> d2(n / 32, -1.0f);
+        kernels_for(isa).quantize_q8_0(x.data(), n, q2.data(), d2.data());
+        ASSERT_EQ(q1, q2) << isa_name(isa) << " n=" << n;
+        ASSERT_EQ(0, std::memcmp(d1.data(), d2.data(), d1.size() * 4)) << isa_name(isa) << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(SimdQuantize, Q8_K) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(7);
+  for (int n : {256, 512, 1536, 4864 + 256 - 4864 % 256}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      std::vector<float> x = random_activations(1, n, rng);
+      if (rep == 3) {
+        // Ties for the largest |x|: the first one (here negative) sets the sign.
+        x[5] = -3.0f;
+        x[9] = 3.0f;
+        for (int i = 0; i < 256; ++i) if (i != 5 && i != 9) x[i] = 1.0f;
+      }
+      std::vector<int8_t> q1(n);
+      std::vector<float> d1(n / 256);
+      std::vector<int16_t> b1(n / 16);
+      ref.quantize_q8_k(x.data(), n, q1.data(), d1.data(), b1.data());
+      for (Isa isa : simd_isas()) {
+        std::vector<int8_t> q2(n, 99);
+        std::vector<float> d2(n / 256, -1.0f);
+        std::vector<int16_t> b2(n / 16, 12345);
+        kernels_for(isa).quantize_q8_k(x.data(), n, q2.data(), d2.data(), b2.data());
+        ASSERT_EQ(q1, q2) << isa_name(isa) << " n=" << n << " rep=" << rep;
+        ASSERT_EQ(b1, b2) << isa_name(isa) << " n=" << n;
+        ASSERT_EQ(0, std::memcmp(d1.data(), d2.data(), d1.size() * 4)) << isa_name(isa) << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(SimdElementwise, DotRmsnormSilu) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(8);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (int n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 576, 896, 1536, 4864}) {
+    for (int rep = 0; rep < 4; ++rep) {
+      std::vector<float> a(n), b(n), w(n);
+      for (int i = 0; i < n; ++i) {
+        a[i] = nd(rng) * (rep == 3 ? 30.0f : 3.0f);  // rep 3: exp clamps, silu saturates
+        b[i] = nd(rng) * 3.0f;
+        w[i] = nd(rng);
+      }
+      if (rep == 1) a[0] = 0.0f;
+      const float r1 = ref.dot_f32(a.data(), b.data(), n);
+      for (Isa isa : simd_isas()) {
+        const Kernels& k = kernels_for(isa);
+        const float r2 = k.dot_f32(a.data(), b.data(), n);
+        ASSERT_EQ(0, std::memcmp(&r1, &r2, 4)) << isa_name(isa) << " dot_f32 n=" << n;
+        std::vector<float> y1(n), y2(n);
+        ref.rmsnorm(a.data(), w.data(), n, 1e-5f, y1.data());
+        k.rmsnorm(a.data(), w.data(), n, 1e-5f, y2.data());
+        ASSERT_EQ(0, std::memcmp(y1.data(), y2.data(), n * 4)) << isa_name(isa) << " rmsnorm n=" << n;
+        // In place (y aliases x), as the model uses it.
+        std::vector<float> inplace = a;
+        k.rmsnorm(inplace.data(), w.data(), n, 1e-5f, inplace.data());
+        ASSERT_EQ(0, std::memcmp(y1.data(), inplace.data(), n * 4)) << isa_name(isa) << " rmsnorm in place";
+        ref.silu_mul(a.data(), b.data(), n, y1.data());
+        k.silu_mul(a.data(), b.data(), n, y2.data());
+        ASSERT_EQ(0, std::memcmp(y1.data(), y2.data(), n * 4)) << isa_name(isa) << " silu_mul n=" << n;
+      }
+    }
+  }
+}
+
+TEST(SimdAttention, MatchesScalar) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(9);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (int hd : {8, 16, 24, 32, 64, 80, 128}) {
+    for (int n_keys : {1, 2, 3, 15, 16, 17, 31, 100, 513}) {
+      const size_t stride = static_cast<size_t>(hd) * 3 + 5;
+      std::vector<float> q(hd), kv(stride * n_keys * 2), s1(n_keys), o1(hd);
+      for (auto& v : q) v = nd(rng);
+      for (auto& v : kv) v = nd(rng) * 2;
+      const float* k = kv.data();
+      const float* v = kv.data() + stride * n_keys;
+      ref.attention(q.data(), k, v, stride, n_keys, hd, 0.125f, s1.data(), o1.data());
+      for (Isa isa : simd_isas()) {
+        std::vector<float> s2(n_keys), o2(hd);
+        kernels_for(isa).attention(q.data(), k, v, stride, n_keys, hd, 0.125f, s2.data(), o2.data());
+        ASSERT_EQ(0, std::memcmp(o1.data(), o2.data(), hd * 4)) << isa_name(isa) << " hd=" << hd << " keys=" << n_keys;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace llmzip::ops
