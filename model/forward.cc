@@ -1,0 +1,186 @@
+// The batched multi-sequence forward pass. Every step is either per token
+// (norms, rope, residual adds: independent of the rest of the batch), a matmul
+// (one dot product per output, threaded over rows), or attention of one
+// (token, head) over the keys 0..pos of its own slot in position order — so a
+// token's numbers never depend on what else is in the batch.
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <string>
+
+#include "model/model.h"
+#include "ops/kernels.h"
+
+namespace llmzip::model {
+
+struct Model::Workspace {
+  std::vector<float> x, xn, q, k, v, attn, ffn_g, ffn_u, tmp;
+  std::vector<float> rope_cs;              // [n][rope_dim]
+  std::vector<std::vector<float>> scratch;  // per thread, n_ctx floats
+  std::vector<int32_t> want;                // batch indices with want_logits
+  ops::ActBatch acts;
+
+  void reserve(const ModelConfig& c, int n) {
+    auto grow = [](std::vector<float>& v, size_t sz) {
+      if (v.size() < sz) v.resize(sz);
+    };
+    const size_t N = static_cast<size_t>(n);
+    grow(x, N * c.n_embd);
+    grow(xn, N * c.n_embd);
+    grow(q, N * c.q_dim());
+    grow(k, N * c.kv_dim());
+    grow(v, N * c.kv_dim());
+    grow(attn, N * c.q_dim());
+    grow(ffn_g, N * c.n_ff);
+    grow(ffn_u, N * c.n_ff);
+    grow(tmp, N * c.n_embd);
+    grow(rope_cs, N * c.rope_dim);
+  }
+};
+
+Model::Model() = default;
+Model::~Model() = default;
+
+namespace {
+
+void add_bias(float* y, const std::vector<float>& b, int n_tok, int dim) {
+  if (b.empty()) return;
+  for (int t = 0; t < n_tok; ++t) {
+    float* row = y + static_cast<size_t>(t) * dim;
+    for (int i = 0; i < dim; ++i) row[i] = row[i] + b[i];
+  }
+}
+
+}  // namespace
+
+void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, ThreadPool& pool,
+                      Workspace& ws) const {
+  const ModelConfig& c = cfg_;
+  const LayerWeights& lw = layers_[il];
+  const ops::Kernels& kr = ops::kernels();
+  const int E = c.n_embd, QD = c.q_dim(), KD = c.kv_dim(), HD = c.head_dim;
+
+  // Attention block.
+  pool.parallel_for(n, [&](size_t b, size_t e, int) {
+    for (size_t t = b; t < e; ++t) kr.rmsnorm(&ws.x[t * E], lw.attn_norm.data(), E, c.rms_eps, &ws.xn[t * E]);
+  });
+  ws.acts.set(ws.xn.data(), n, E);
+  ops::matmul(lw.wq, ws.acts, ws.q.data(), QD, pool);
+  ops::matmul(lw.wk, ws.acts, ws.k.data(), KD, pool);
+  ops::matmul(lw.wv, ws.acts, ws.v.data(), KD, pool);
+  add_bias(ws.q.data(), lw.bq, n, QD);
+  add_bias(ws.k.data(), lw.bk, n, KD);
+  add_bias(ws.v.data(), lw.bv, n, KD);
+  pool.parallel_for(n, [&](size_t b, size_t e, int) {
+    for (size_t t = b; t < e; ++t) {
+      const float* cs = &ws.rope_cs[t * c.rope_dim];
+      rope_->apply(&ws.q[t * QD], c.n_head, HD, cs);
+      rope_->apply(&ws.k[t * KD], c.n_head_kv, HD, cs);
+      const BatchEntry& be = batch[t];
+      const size_t off = static_cast<size_t>(be.pos) * KD;
+      std::memcpy(cache.k(il, be.slot) + off, &ws.k[t * KD], sizeof(float) * KD);
+      std::memcpy(cache.v(il, be.slot) + off, &ws.v[t * KD], sizeof(float) * KD);
+    }
+  });
+  const int group = c.n_head / c.n_head_kv;
+  pool.parallel_for(static_cast<size_t>(n) * c.n_head, [&](size_t b, size_t e, int thread) {
+    float* scratch = ws.scratch[thread].data();
+    for (size_t i = b; i < e; ++i) {
+      const size_t t = i / c.n_head;
+      const int h = static_cast<int>(i % c.n_head);
+      const int kvh = h / group;
+      const BatchEntry& be = batch[t];
+      kr.attention(&ws.q[t * QD + h * HD], cache.k(il, be.slot) + kvh * HD, cache.v(il, be.slot) + kvh * HD,
+                   KD, be.pos + 1, HD, attn_scale_, scratch, &ws.attn[t * QD + h * HD]);
+    }
+  });
+  ws.acts.set(ws.attn.data(), n, QD);
+  ops::matmul(lw.wo, ws.acts, ws.tmp.data(), E, pool);
+  for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) ws.x[i] = ws.x[i] + ws.tmp[i];
+
+  // Feed-forward block (SwiGLU).
+  pool.parallel_for(n, [&](size_t b, size_t e, int) {
+    for (size_t t = b; t < e; ++t) kr.rmsnorm(&ws.x[t * E], lw.ffn_norm.data(), E, c.rms_eps, &ws.xn[t * E]);
+  });
+  ws.acts.set(ws.xn.data(), n, E);
+  ops::matmul(lw.w_gate, ws.acts, ws.ffn_g.data(), c.n_ff, pool);
+  ops::matmul(lw.w_up, ws.acts, ws.ffn_u.data(), c.n_ff, pool);
+  pool.parallel_for(n, [&](size_t b, size_t e, int) {
+    for (size_t t = b; t < e; ++t) {
+      kr.silu_mul(&ws.ffn_g[t * c.n_ff], &ws.ffn_u[t * c.n_ff], c.n_ff, &ws.ffn_g[t * c.n_ff]);
+    }
+  });
+  ws.acts.set(ws.ffn_g.data(), n, c.n_ff);
+  ops::matmul(lw.w_down, ws.acts, ws.tmp.data(), E, pool);
+  for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) ws.x[i] = ws.x[i] + ws.tmp[i];
+}
+
+Status Model::forward(std::span<const BatchEntry> batch, KvCache& cache, ThreadPool& pool, float* logits) const {
+  const ModelConfig& c = cfg_;
+  if (cache.kv_dim() != c.kv_dim()) {
+    return Status(ErrorCode::kInvalidArgument, "KV cache was made for another model");
+  }
+  // Validate the whole batch before touching anything.
+  std::vector<int> len(cache.n_slots());
+  for (int s = 0; s < cache.n_slots(); ++s) len[s] = cache.length(s);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const BatchEntry& e = batch[i];
+    auto fail = [&](const std::string& what) {
+      return Status(ErrorCode::kInvalidArgument, "batch entry " + std::to_string(i) + ": " + what);
+    };
+    if (e.token < 0 || e.token >= c.n_vocab) {
+      return fail("token " + std::to_string(e.token) + " outside [0, " + std::to_string(c.n_vocab) + ")");
+    }
+    if (e.slot < 0 || e.slot >= cache.n_slots()) {
+      return fail("slot " + std::to_string(e.slot) + " outside [0, " + std::to_string(cache.n_slots()) + ")");
+    }
+    if (e.pos >= cache.n_ctx()) {
+      return fail("position " + std::to_string(e.pos) + " beyond the cache context " +
+                  std::to_string(cache.n_ctx()));
+    }
+    if (e.pos != len[e.slot]) {
+      return fail("position " + std::to_string(e.pos) + " of slot " + std::to_string(e.slot) +
+                  " does not continue the sequence (expected " + std::to_string(len[e.slot]) + ")");
+    }
+    len[e.slot] = e.pos + 1;
+  }
+  if (batch.empty()) return Status::ok();
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!ws_) ws_ = std::make_unique<Workspace>();
+  Workspace& ws = *ws_;
+  const int n = static_cast<int>(batch.size());
+  ws.reserve(c, n);
+  if (static_cast<int>(ws.scratch.size()) < pool.size()) ws.scratch.resize(pool.size());
+  for (auto& s : ws.scratch) {
+    if (s.size() < static_cast<size_t>(cache.n_ctx())) s.resize(cache.n_ctx());
+  }
+
+  const int E = c.n_embd;
+  pool.parallel_for(n, [&](size_t b, size_t e, int) {
+    for (size_t t = b; t < e; ++t) {
+      ops::dequantize_row(tok_embd_, batch[t].token, &ws.x[t * E]);
+      rope_->angles(batch[t].pos, &ws.rope_cs[t * c.rope_dim]);
+    }
+  });
+  for (int il = 0; il < c.n_layer; ++il) run_layer(il, n, batch.data(), cache, pool, ws);
+  for (int s = 0; s < cache.n_slots(); ++s) cache.set_length(s, len[s]);
+
+  ws.want.clear();
+  for (int t = 0; t < n; ++t) {
+    if (batch[t].want_logits) ws.want.push_back(t);
+  }
+  const int nw = static_cast<int>(ws.want.size());
+  if (nw == 0) return Status::ok();
+  const ops::Kernels& kr = ops::kernels();
+  pool.parallel_for(nw, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) {
+      kr.rmsnorm(&ws.x[static_cast<size_t>(ws.want[i]) * E], output_norm_.data(), E, c.rms_eps, &ws.xn[i * E]);
+    }
+  });
+  ws.acts.set(ws.xn.data(), nw, E);
+  ops::matmul(output_, ws.acts, logits, c.n_vocab, pool);
+  return Status::ok();
+}
+
+}  // namespace llmzip::model

@@ -1,0 +1,28 @@
+#include "model/kv_cache.h"
+
+#include <cassert>
+
+#include "model/model.h"
+
+namespace llmzip::model {
+
+KvCache::KvCache(const Model& model, int n_slots, int n_ctx)
+    : n_layer_(model.config().n_layer),
+      n_slots_(n_slots),
+      n_ctx_(n_ctx),
+      kv_dim_(model.config().kv_dim()),
+      n_floats_(static_cast<size_t>(n_layer_) * n_slots * n_ctx * kv_dim_),
+      // Default-initialised (not zeroed): untouched pages cost no memory, and a
+      // position is always written before it is read.
+      k_(new float[n_floats_]),
+      v_(new float[n_floats_]),
+      len_(n_slots, 0) {
+  assert(n_slots >= 1 && n_ctx >= 1);
+}
+
+void KvCache::truncate(int slot, int len) {
+  assert(len >= 0 && len <= len_[slot]);
+  len_[slot] = len;
+}
+
+}  // namespace llmzip::model

@@ -1,0 +1,50 @@
+// Key/value cache for many independent sequences ("slots"), sized by the caller.
+// Stored as F32 in every path (the golden reference also uses an F32 cache), laid
+// out [layer][slot][pos][kv_dim]; pages are touched only when positions are used,
+// so memory grows with the tokens actually evaluated.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+
+namespace llmzip::model {
+
+class Model;
+
+class KvCache {
+ public:
+  // n_slots >= 1, n_ctx >= 1 positions per slot.
+  KvCache(const Model& model, int n_slots, int n_ctx);
+
+  int n_slots() const { return n_slots_; }
+  int n_ctx() const { return n_ctx_; }
+  // Number of positions of `slot` already evaluated.
+  int length(int slot) const { return len_[slot]; }
+  // Forgets a slot's sequence (the next entry for it must have pos 0).
+  void clear(int slot) { len_[slot] = 0; }
+  // Keeps only positions < len of a slot (len <= length(slot)).
+  void truncate(int slot, int len);
+  // Bytes reserved (virtual) for keys and values.
+  size_t bytes() const { return 2 * n_floats_ * sizeof(float); }
+
+  // Internal (Model): pointers to position 0 of (layer, slot).
+  float* k(int layer, int slot) { return k_.get() + offset(layer, slot); }
+  float* v(int layer, int slot) { return v_.get() + offset(layer, slot); }
+  int kv_dim() const { return kv_dim_; }
+  void set_length(int slot, int len) { len_[slot] = len; }
+
+ private:
+  size_t offset(int layer, int slot) const {
+    return (static_cast<size_t>(layer) * n_slots_ + slot) * n_ctx_ * kv_dim_;
+  }
+  int n_layer_, n_slots_, n_ctx_, kv_dim_;
+  size_t n_floats_;
+  std::unique_ptr<float[]> k_, v_;
+  std::vector<int> len_;
+};
+
+}  // namespace llmzip::model
