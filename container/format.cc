@@ -177,7 +177,7 @@ Result<FrameHeader> parse_frame_header(const uint8_t* p, uint64_t offset, const 
     if (f.token_count != 0) return corrupt(16, "stored frame with a token count");
     if (f.payload_size != f.original_size) return corrupt(24, "stored frame payload size differs from its size");
   } else {
-    if (f.token_count > f.original_size)
+    if (f.token_count > f.original_size + 1)
       return corrupt(16, "token count " + std::to_string(f.token_count) + " exceeds the frame's byte count");
     if (f.payload_size > kMaxFramePayloadSize) return corrupt(24, "payload size over 2^32");
   }

@@ -32,7 +32,11 @@ inline constexpr size_t kIndexEntrySize = 32;
 inline constexpr size_t kFooterSize = 40;
 
 inline constexpr uint32_t kFlagHasStartToken = 1u << 0;
-inline constexpr uint32_t kKnownFlags = kFlagHasStartToken;
+// The tokenizer puts one space (0x20) in front of every frame (SentencePiece's
+// add_space_prefix): the decoder removes the first byte of each coded frame's
+// piece concatenation, which must be a space.
+inline constexpr uint32_t kFlagSpacePrefix = 1u << 1;
+inline constexpr uint32_t kKnownFlags = kFlagHasStartToken | kFlagSpacePrefix;
 
 inline constexpr uint64_t kMaxFrameOriginalSize = uint64_t{1} << 30;
 inline constexpr uint64_t kMaxFramePayloadSize = uint64_t{1} << 32;
@@ -68,6 +72,7 @@ struct FileHeader {
   std::string model_name;         // <= 255 bytes
 
   bool has_start_token() const { return flags & kFlagHasStartToken; }
+  bool space_prefix() const { return flags & kFlagSpacePrefix; }
   size_t encoded_size() const { return kFileHeaderFixedSize + model_name.size(); }
 };
 

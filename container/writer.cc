@@ -37,7 +37,7 @@ Status Writer::write(std::string_view bytes) {
 }
 
 Status Writer::add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload) {
-  if (token_count > original.size())
+  if (token_count > original.size() + 1)
     return Status(ErrorCode::kInvalidArgument, "llmz writer: more tokens than bytes in a frame");
   if (payload.size() > kMaxFramePayloadSize)
     return Status(ErrorCode::kInvalidArgument, "llmz writer: frame payload over 2^32 bytes");
