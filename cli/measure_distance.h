@@ -1,0 +1,34 @@
+// Compression-based distance between texts with the model as the compressor
+// (the "GPT compression" information-distance papers): C(x) is the model's
+// bits for x alone, C(x|y) the bits for x when y precedes it in the context,
+// C(xy) the bits for the concatenation.
+#pragma once
+
+#include <string_view>
+
+#include "codec/scorer.h"
+#include "common/status.h"
+
+namespace llmzip::cli {
+
+struct Distance {
+  double cx = 0, cy = 0;        // C(x), C(y)
+  double cx_given_y = 0;        // C(x|y)
+  double cy_given_x = 0;        // C(y|x)
+  double cxy = 0;               // C(xy): x then y scored as one text
+  double nid = 0;               // max(C(x|y), C(y|x)) / max(C(x), C(y))
+  double ncd = 0;               // (C(xy) - min(C(x), C(y))) / max(C(x), C(y))
+};
+
+// Fills nid and ncd from the five measured quantities. Both are 0 when
+// max(C(x), C(y)) is 0 (two empty texts are identical). Neither is clamped:
+// with a real model they may leave [0, 1] slightly, and hiding that would hide
+// what the model did.
+Distance distance_from_bits(double cx, double cy, double cx_given_y, double cy_given_x, double cxy);
+
+// Measures all five quantities with `m` (five model passes; four when
+// `known_cx` gives C(x), as `similar` does for its query).
+Result<Distance> measure_distance(const codec::LoadedModel& m, std::string_view x, std::string_view y,
+                                  const codec::ScoreOptions& opt, const double* known_cx = nullptr);
+
+}  // namespace llmzip::cli

@@ -1,0 +1,49 @@
+#include "cli/measure_io.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "cli/output_file.h"
+#include "codec/codec.h"
+
+namespace llmzip::cli {
+
+Result<std::string> read_input(const std::string& name) {
+  const bool std_in = name == "-";
+  const std::string shown = std_in ? "<stdin>" : name;
+  FILE* f = std_in ? stdin : std::fopen(name.c_str(), "rb");
+  if (!f) return Status(ErrorCode::kIo, shown + ": cannot open for reading (" + std::strerror(errno) + ")");
+  std::string data;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  const bool err = std::ferror(f);
+  if (!std_in) std::fclose(f);
+  if (err) return Status(ErrorCode::kIo, shown + ": read error after " + std::to_string(data.size()) + " bytes");
+  return data;
+}
+
+Status write_report(const std::string& path, const std::string& content) {
+  auto out = OutputFile::create(path, /*force=*/true);
+  if (!out) return out.status();
+  if (std::fwrite(content.data(), 1, content.size(), (*out)->stream()) != content.size())
+    return Status(ErrorCode::kIo, path + ": write error");
+  return (*out)->commit();
+}
+
+uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested) {
+  if (requested) return requested;
+  const int train = m.model ? m.model->config().n_ctx_train : 0;
+  return train > 0 ? std::min<uint32_t>(uint32_t(train), codec::kDefaultContext) : codec::kDefaultContext;
+}
+
+int thread_count(int requested) {
+  if (requested > 0) return requested;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : int(n);
+}
+
+}  // namespace llmzip::cli

@@ -1,0 +1,29 @@
+// Inputs and report files of the measuring commands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "codec/loaded_model.h"
+#include "common/status.h"
+
+namespace llmzip::cli {
+
+// The whole content of `name` ("-": standard input). Errors name the file.
+// The measuring commands need the text in memory (per-token offsets, the
+// HTML view, distances of concatenations), unlike compress, which streams.
+Result<std::string> read_input(const std::string& name);
+
+// Writes a report (HTML, CSV, SVG, markdown) atomically: to a temporary file
+// in the same folder, renamed over `path` when complete. Reports are
+// regenerated often (bench/run_bench.sh), so an existing file is replaced.
+Status write_report(const std::string& path, const std::string& content);
+
+// The context window the codec uses for `requested` tokens (0: the default,
+// min(model's training context, codec::kDefaultContext)), for display.
+uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested);
+
+// Worker threads for -t (0: all cores).
+int thread_count(int requested);
+
+}  // namespace llmzip::cli
