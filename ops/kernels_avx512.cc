@@ -60,7 +60,6 @@ inline __m256 act_scales(const float* d, int count) {
 // sum((x+128)*w) - 128*sum(w) = sum(x*w), all in exact int32.
 
 constexpr int kPackMinTokens = 4;
-constexpr int kTokRegs = 8;  // tokens whose float accumulators stay in registers
 
 // Raw 8 blocks (32 bytes each, at p[b*stride]) -> packed 4 zmm. Blocks >= count are zero.
 inline void pack_group(const int8_t* p, size_t stride, int count, __m512i out[4]) {
@@ -91,14 +90,14 @@ inline __m256i packed_block_sums(__m512i acc) {
 
 // One packed weight group: 4 zmm of int8, the accumulator start (-128*sum w per
 // lane) and the 8 block scales.
-struct PackedWGroup {
+struct alignas(64) PackedWGroup {
   __m512i q[4];
   __m512i neg_corr;
   __m256 d;
   __m256 pad_;  // keeps 64-byte alignment of the next group
 };
 
-struct PackedXGroup {
+struct alignas(64) PackedXGroup {
   __m512i q[4];  // x + 128, packed
 };
 
@@ -112,14 +111,64 @@ Q8Scratch& q8_scratch() {
   return s;
 }
 
+// NR rows x NT tokens of packed Q8_0 dot products, all groups; the NR*NT float
+// accumulators (8 block lanes each) stay in registers, each activation group is
+// loaded once for NR rows and each weight group once for NT tokens.
+template <int NR, int NT>
+inline void q8_0_micro(const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
+                       float* out, size_t out_stride) {
+  __m256 acc[NR][NT];
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 8
+    for (int i = 0; i < NT; ++i) acc[j][i] = _mm256_setzero_ps();
+  for (int g = 0; g < ng; ++g) {
+    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+#pragma GCC unroll 8
+    for (int i = 0; i < NT; ++i) {
+      const __m512i* xp = xg[static_cast<size_t>(i) * ng + g].q;
+      const __m512i x0 = _mm512_load_si512(xp), x1 = _mm512_load_si512(xp + 1);
+      const __m512i x2 = _mm512_load_si512(xp + 2), x3 = _mm512_load_si512(xp + 3);
+      const __m256 dx = act_scales(xd + static_cast<size_t>(i) * nb + g * 8, count);
+#pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) {
+        const PackedWGroup& pg = wrows[j][g];
+        // Two independent dependency chains, joined once (integer: exact).
+        __m512i a = _mm512_dpbusd_epi32(pg.neg_corr, x0, pg.q[0]);
+        __m512i b = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x1, pg.q[1]);
+        a = _mm512_dpbusd_epi32(a, x2, pg.q[2]);
+        b = _mm512_dpbusd_epi32(b, x3, pg.q[3]);
+        const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(_mm512_add_epi32(a, b)));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(isum, _mm256_mul_ps(pg.d, dx)));
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 8
+    for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
+}
+
+template <int NR>
+inline void q8_0_micro_tail(int nt, const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb,
+                            const float* xd, float* out, size_t out_stride) {
+  switch (nt) {
+    case 1: q8_0_micro<NR, 1>(wrows, xg, ng, nb, xd, out, out_stride); break;
+    case 2: q8_0_micro<NR, 2>(wrows, xg, ng, nb, xd, out, out_stride); break;
+    case 3: q8_0_micro<NR, 3>(wrows, xg, ng, nb, xd, out, out_stride); break;
+    default: assert(false);
+  }
+}
+
 void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
                           float* out, size_t out_stride) {
+  constexpr int kNR = 2, kNT = 4;
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
   Q8Scratch& s = q8_scratch();
   if (s.x.size() < static_cast<size_t>(n_tok) * ng) s.x.resize(static_cast<size_t>(n_tok) * ng);
-  if (s.w.size() < static_cast<size_t>(ng)) s.w.resize(ng);
+  if (s.w.size() < static_cast<size_t>(n_rows) * ng) s.w.resize(static_cast<size_t>(n_rows) * ng);
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
 
   // Pack the activations once for all rows of this call. Padded blocks have
@@ -134,39 +183,42 @@ void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, cons
       for (int k = 0; k < 4; ++k) dst[k] = _mm512_xor_si512(p[k], bias);
     }
   }
-
+  // Pack the weight rows once for all tokens.
   for (int r = 0; r < n_rows; ++r) {
     const BlockQ8_0* row = reinterpret_cast<const BlockQ8_0*>(w + static_cast<size_t>(r) * w_row_bytes);
     for (int g = 0; g < ng; ++g) {
       const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-      PackedWGroup& pg = s.w[g];
+      PackedWGroup& pg = s.w[static_cast<size_t>(r) * ng + g];
       pack_group(row[g * 8].qs, sizeof(BlockQ8_0), count, pg.q);
       __m512i corr = _mm512_setzero_si512();
       for (int k = 0; k < 4; ++k) corr = _mm512_dpbusd_epi32(corr, bias, pg.q[k]);
       pg.neg_corr = _mm512_sub_epi32(_mm512_setzero_si512(), corr);
       pg.d = q8_0_scales(row + g * 8, count);
     }
-    for (int t0 = 0; t0 < n_tok; t0 += kTokRegs) {
-      const int nt = n_tok - t0 < kTokRegs ? n_tok - t0 : kTokRegs;
-      __m256 acc[kTokRegs];
-      for (int i = 0; i < kTokRegs; ++i) acc[i] = _mm256_setzero_ps();
-      for (int g = 0; g < ng; ++g) {
-        const PackedWGroup& pg = s.w[g];
-        const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-        for (int i = 0; i < nt; ++i) {
-          const int t = t0 + i;
-          const __m512i* xp = s.x[static_cast<size_t>(t) * ng + g].q;
-          __m512i a = pg.neg_corr;
-          a = _mm512_dpbusd_epi32(a, xp[0], pg.q[0]);
-          a = _mm512_dpbusd_epi32(a, xp[1], pg.q[1]);
-          a = _mm512_dpbusd_epi32(a, xp[2], pg.q[2]);
-          a = _mm512_dpbusd_epi32(a, xp[3], pg.q[3]);
-          const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(a));
-          const __m256 dx = act_scales(x.d + static_cast<size_t>(t) * nb + g * 8, count);
-          acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(isum, _mm256_mul_ps(pg.d, dx)));
+  }
+
+  for (int r = 0; r < n_rows; r += kNR) {
+    const int nr = n_rows - r < kNR ? n_rows - r : kNR;
+    const PackedWGroup* wrows[kNR];
+    for (int j = 0; j < kNR; ++j) wrows[j] = &s.w[static_cast<size_t>(r + (j < nr ? j : 0)) * ng];
+    for (int t0 = 0; t0 < n_tok; t0 += kNT) {
+      const int nt = n_tok - t0 < kNT ? n_tok - t0 : kNT;
+      const PackedXGroup* xg = &s.x[static_cast<size_t>(t0) * ng];
+      const float* xd = x.d + static_cast<size_t>(t0) * nb;
+      float* o = out + static_cast<size_t>(t0) * out_stride + r;
+      if (nr == kNR) {
+        if (nt == kNT) {
+          q8_0_micro<kNR, kNT>(wrows, xg, ng, nb, xd, o, out_stride);
+        } else {
+          q8_0_micro_tail<kNR>(nt, wrows, xg, ng, nb, xd, o, out_stride);
+        }
+      } else {
+        if (nt == kNT) {
+          q8_0_micro<1, kNT>(wrows, xg, ng, nb, xd, o, out_stride);
+        } else {
+          q8_0_micro_tail<1>(nt, wrows, xg, ng, nb, xd, o, out_stride);
         }
       }
-      for (int i = 0; i < nt; ++i) out[static_cast<size_t>(t0 + i) * out_stride + r] = tree8(acc[i]);
     }
   }
 }
