@@ -1,0 +1,421 @@
+#include "tokenizer/tokenizer.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdio>
+#include <unordered_map>
+
+#include "tokenizer/bpe.h"
+#include "tokenizer/pretokenizer.h"
+#include "tokenizer/spm.h"
+#include "tokenizer/unicode.h"
+
+namespace llmzip::tokenizer {
+namespace {
+
+constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+
+std::string hex_byte(uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02X", b);
+  return buf;
+}
+
+// The bytes a byte-level BPE piece stands for: each alphabet character is one
+// byte; characters outside the alphabet (hand-added tokens) stand for
+// themselves.
+std::string bpe_piece_bytes(std::string_view piece) {
+  std::string out;
+  for (size_t i = 0; i < piece.size();) {
+    uint32_t cpt;
+    const size_t n = decode_utf8(piece, i, &cpt);
+    if (n == 0) {
+      out.push_back(piece[i++]);
+      continue;
+    }
+    const int b = byte_from_unicode(cpt);
+    if (b >= 0) {
+      out.push_back(static_cast<char>(b));
+    } else {
+      out.append(piece.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+// <0xXX> -> XX, or -1.
+int parse_byte_piece(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
+  int v = 0;
+  for (int i = 3; i < 5; ++i) {
+    const char c = piece[i];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= c - '0';
+    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+    else return -1;
+  }
+  return v;
+}
+
+std::string spm_piece_bytes(std::string_view piece, TokenType type) {
+  if (type == TokenType::kByte) {
+    const int b = parse_byte_piece(piece);
+    if (b >= 0) return std::string(1, static_cast<char>(b));
+  }
+  std::string out;
+  for (size_t i = 0; i < piece.size();) {
+    if (piece.substr(i, 3) == kSpaceMarker) {
+      out.push_back(' ');
+      i += 3;
+    } else {
+      out.push_back(piece[i++]);
+    }
+  }
+  return out;
+}
+
+// Per-call cache entry: where a word's ids sit in the id pool.
+struct CachedWord {
+  uint32_t begin, count;
+};
+
+}  // namespace
+
+struct Tokenizer::EncodeState {
+  std::vector<int32_t> ids;
+  EncodeStats stats;
+  // BPE
+  BpeModel::Scratch bpe;
+  std::vector<uint32_t> cpts;
+  std::vector<uint8_t> flags;
+  std::vector<uint32_t> offsets;  // byte offset of each code point (+ end)
+  std::vector<uint32_t> ends, scratch_ends;
+  std::vector<int32_t> word_ids;
+  std::vector<int32_t> pool;
+  std::unordered_map<std::string_view, CachedWord> cache;
+  // SPM
+  SpmModel::Scratch spm;
+  std::vector<uint8_t> byte_of;
+};
+
+Tokenizer::~Tokenizer() = default;
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& file) {
+  auto vocab = load_vocab(file);
+  if (!vocab) return vocab.status();
+  std::unique_ptr<Tokenizer> t(new Tokenizer());
+  t->vocab_ = std::move(vocab).value();
+  t->file_name_ = file.name();
+  const Vocab& v = *t->vocab_;
+  const int32_t n = v.n_vocab();
+
+  t->bytes_.resize(n);
+  for (int32_t i = 0; i < n; ++i) {
+    const TokenType type = v.types[i];
+    if (v.kind == ModelKind::kSpm) {
+      t->bytes_[i] = spm_piece_bytes(v.pieces[i], type);
+    } else if (type == TokenType::kControl || type == TokenType::kUserDefined || type == TokenType::kUnknown) {
+      t->bytes_[i] = v.pieces[i];
+    } else {
+      t->bytes_[i] = bpe_piece_bytes(v.pieces[i]);
+    }
+  }
+
+  // Single-byte tokens: the one llama.cpp would pick, kept only if it really
+  // stands for that byte.
+  for (int b = 0; b < 256; ++b) {
+    int32_t id = -1;
+    if (v.kind == ModelKind::kSpm) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+      id = v.find(buf);
+      if (id < 0) id = v.find(std::string(1, static_cast<char>(b)));
+    } else {
+      std::string ch;
+      append_utf8(byte_to_unicode(static_cast<uint8_t>(b)), &ch);
+      id = v.find(ch);
+    }
+    if (id >= 0 && t->bytes_[id] != std::string(1, static_cast<char>(b))) id = -1;
+    t->byte_token_[b] = id;
+  }
+
+  if (v.kind == ModelKind::kSpm) {
+    t->spm_ = std::make_unique<SpmModel>(v);
+  } else {
+    auto pre = PreTokenizer::from_name(v.pre);
+    if (!pre) return Status(pre.status().code(), file.name() + ": " + pre.status().message());
+    t->pre_ = std::make_unique<PreTokenizer>(std::move(pre).value());
+    auto bpe = BpeModel::create(v, t->pre_->ignore_merges(), file.name());
+    if (!bpe) return bpe.status();
+    t->bpe_ = std::move(bpe).value();
+
+    // User-defined tokens are matched in raw text before anything else, the
+    // longest first (llama.cpp's tokenizer_st_partition with parse_special
+    // off). Control tokens are not.
+    for (int32_t i = 0; i < n; ++i) {
+      if (v.types[i] == TokenType::kUserDefined && !v.pieces[i].empty()) t->specials_.emplace_back(v.pieces[i], i);
+    }
+    std::stable_sort(t->specials_.begin(), t->specials_.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    for (size_t k = 0; k < t->specials_.size(); ++k) {
+      const std::string& s = t->specials_[k].first;
+      t->special_order_.emplace(s, static_cast<int32_t>(k));
+      auto& lens = t->special_lengths_[static_cast<uint8_t>(s[0])];
+      if (std::find(lens.begin(), lens.end(), s.size()) == lens.end()) lens.push_back(static_cast<uint32_t>(s.size()));
+    }
+  }
+  return t;
+}
+
+void Tokenizer::partition(std::string_view text, std::vector<Fragment>* out) const {
+  out->clear();
+  if (text.empty()) return;
+  if (specials_.empty()) {
+    out->push_back({0, text.size(), -1});
+    return;
+  }
+  // Every occurrence of every user-defined piece: (matching order, position).
+  std::vector<std::pair<int32_t, size_t>> occ;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    for (uint32_t len : special_lengths_[static_cast<uint8_t>(text[pos])]) {
+      if (len > text.size() - pos) continue;
+      auto it = special_order_.find(text.substr(pos, len));
+      if (it != special_order_.end()) occ.emplace_back(it->second, pos);
+    }
+  }
+  if (occ.empty()) {
+    out->push_back({0, text.size(), -1});
+    return;
+  }
+  // Replay llama.cpp: piece by piece in matching order, each finds its
+  // leftmost non-overlapping occurrences inside what is still raw text.
+  std::sort(occ.begin(), occ.end());
+  std::vector<int32_t> owner(text.size(), -1);  // token id covering each byte
+  std::vector<size_t> starts;
+  int32_t current = -1;
+  size_t last_end = 0;
+  for (const auto& [order, pos] : occ) {
+    if (order != current) current = order, last_end = 0;
+    const auto& [piece, id] = specials_[order];
+    if (pos < last_end) continue;
+    bool free = true;
+    for (size_t k = pos; k < pos + piece.size() && free; ++k) free = owner[k] < 0;
+    if (!free) continue;
+    std::fill(owner.begin() + pos, owner.begin() + pos + piece.size(), id);
+    starts.push_back(pos);
+    last_end = pos + piece.size();
+  }
+  std::sort(starts.begin(), starts.end());
+  size_t raw = 0;
+  for (size_t s : starts) {
+    if (s > raw) out->push_back({raw, s, -1});
+    const int32_t id = owner[s];
+    out->push_back({s, s + vocab_->pieces[id].size(), id});
+    raw = s + vocab_->pieces[id].size();
+  }
+  if (raw < text.size()) out->push_back({raw, text.size(), -1});
+}
+
+Status Tokenizer::push_byte(uint8_t b, size_t offset, EncodeState* st) const {
+  const int32_t id = byte_token_[b];
+  if (id < 0) {
+    return Status(ErrorCode::kUnsupported, file_name_ + ": the vocabulary has no token for byte " + hex_byte(b) +
+                                               " (input offset " + std::to_string(offset) + ")");
+  }
+  st->ids.push_back(id);
+  st->stats.byte_fallback_bytes++;
+  return Status::ok();
+}
+
+Status Tokenizer::encode_bpe_word(std::string_view word, size_t base, EncodeState* st) const {
+  auto hit = st->cache.find(word);
+  if (hit != st->cache.end()) {
+    const CachedWord& c = hit->second;
+    st->ids.insert(st->ids.end(), st->pool.begin() + c.begin, st->pool.begin() + c.begin + c.count);
+    return Status::ok();
+  }
+  st->word_ids.clear();
+  bpe_->encode_word(word, &st->bpe, &st->word_ids);
+  // Check that the ids spell the word; resolve symbols that are no tokens.
+  const size_t out_begin = st->ids.size();
+  size_t pos = 0;
+  bool exact = true;
+  size_t fallback = 0;
+  for (int32_t id : st->word_ids) {
+    if (id == BpeModel::kNoToken) {
+      if (byte_token_[static_cast<uint8_t>(word[pos])] < 0) {
+        exact = false;
+        break;
+      }
+      st->ids.push_back(byte_token_[static_cast<uint8_t>(word[pos])]);
+      ++pos, ++fallback;
+      continue;
+    }
+    const std::string& b = bytes_[id];
+    if (b.empty() || word.compare(pos, b.size(), b) != 0) {
+      exact = false;
+      break;
+    }
+    st->ids.push_back(id);
+    pos += b.size();
+  }
+  if (!exact || pos != word.size()) {
+    st->ids.resize(out_begin);
+    fallback = 0;
+    for (size_t i = 0; i < word.size(); ++i) {
+      LLMZIP_RETURN_IF_ERROR(push_byte(static_cast<uint8_t>(word[i]), base + i, st));
+    }
+  } else {
+    st->stats.byte_fallback_bytes += fallback;
+  }
+  // Only exact, fallback-free words are cached, so a cache hit adds nothing
+  // to the statistics.
+  if (exact && fallback == 0 && pos == word.size()) {
+    const uint32_t begin = static_cast<uint32_t>(st->pool.size());
+    st->pool.insert(st->pool.end(), st->ids.begin() + out_begin, st->ids.end());
+    st->cache.emplace(word, CachedWord{begin, static_cast<uint32_t>(st->ids.size() - out_begin)});
+  }
+  return Status::ok();
+}
+
+Status Tokenizer::encode_bpe_raw(std::string_view text, size_t base, EncodeState* st) const {
+  size_t i = 0;
+  while (i < text.size()) {
+    // The longest well-formed UTF-8 stretch from i.
+    st->cpts.clear();
+    st->flags.clear();
+    st->offsets.clear();
+    size_t j = i;
+    while (j < text.size()) {
+      uint32_t cpt;
+      const size_t n = decode_utf8(text, j, &cpt);
+      if (n == 0) break;
+      st->cpts.push_back(cpt);
+      st->flags.push_back(codepoint_flags(cpt));
+      st->offsets.push_back(static_cast<uint32_t>(j - i));
+      j += n;
+    }
+    st->offsets.push_back(static_cast<uint32_t>(j - i));
+    if (!st->cpts.empty()) {
+      pre_->split(st->cpts.data(), st->flags.data(), st->cpts.size(), &st->ends, &st->scratch_ends);
+      uint32_t b = 0;
+      for (uint32_t e : st->ends) {
+        const size_t wb = i + st->offsets[b], we = i + st->offsets[e];
+        LLMZIP_RETURN_IF_ERROR(encode_bpe_word(text.substr(wb, we - wb), base + wb, st));
+        b = e;
+      }
+    }
+    // Invalid bytes: one byte token each (llama.cpp would lose them to U+FFFD).
+    while (j < text.size()) {
+      uint32_t cpt;
+      if (decode_utf8(text, j, &cpt) != 0) break;
+      LLMZIP_RETURN_IF_ERROR(push_byte(static_cast<uint8_t>(text[j]), base + j, st));
+      ++j;
+    }
+    i = j;
+  }
+  return Status::ok();
+}
+
+Status Tokenizer::encode_spm(std::string_view text, EncodeState* st) const {
+  if (text.empty()) return Status::ok();
+  const bool prefix = vocab_->add_space_prefix;
+  // A literal "▁" in the input would come back as a space; such occurrences
+  // are cut out and sent as bytes (the text between is tokenized normally).
+  bool ok = true;
+  size_t start = 0;
+  for (bool first = true;; first = false) {
+    const size_t hit = text.find(kSpaceMarker, start);
+    const std::string_view seg = text.substr(start, (hit == std::string_view::npos ? text.size() : hit) - start);
+    const size_t from = st->ids.size();
+    st->byte_of.clear();
+    if (first && prefix && seg.empty()) {
+      LLMZIP_RETURN_IF_ERROR(push_byte(' ', 0, st));
+      st->stats.byte_fallback_bytes--;  // the prefix is not input
+    } else {
+      spm_->encode(seg, first && prefix, &st->spm, &st->ids, &st->byte_of);
+    }
+    size_t k = 0;
+    for (size_t i = from; i < st->ids.size(); ++i) {
+      if (st->ids[i] != SpmModel::kNoToken) continue;
+      st->ids[i] = byte_token_[st->byte_of[k++]];
+      st->stats.byte_fallback_bytes++;
+      if (st->ids[i] < 0) ok = false;
+    }
+    if (hit == std::string_view::npos) break;
+    for (size_t i = 0; i < kSpaceMarker.size(); ++i) {
+      LLMZIP_RETURN_IF_ERROR(push_byte(static_cast<uint8_t>(kSpaceMarker[i]), hit + i, st));
+    }
+    start = hit + kSpaceMarker.size();
+  }
+  // The round trip, checked; vocabularies without "▁" or byte tokens could
+  // break it. Then everything goes as bytes.
+  if (ok) ok = decode(st->ids) == text;
+  if (!ok) {
+    st->ids.clear();
+    st->stats.byte_fallback_bytes = 0;
+    if (prefix) {
+      LLMZIP_RETURN_IF_ERROR(push_byte(' ', 0, st));
+      st->stats.byte_fallback_bytes--;
+    }
+    for (size_t i = 0; i < text.size(); ++i) {
+      LLMZIP_RETURN_IF_ERROR(push_byte(static_cast<uint8_t>(text[i]), i, st));
+    }
+  }
+  return Status::ok();
+}
+
+Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, EncodeStats* stats) const {
+  EncodeState st;
+  if (spm_) {
+    LLMZIP_RETURN_IF_ERROR(encode_spm(text, &st));
+  } else {
+    std::vector<Fragment> frags;
+    partition(text, &frags);
+    for (const Fragment& f : frags) {
+      if (f.special >= 0) {
+        st.ids.push_back(f.special);
+      } else {
+        LLMZIP_RETURN_IF_ERROR(encode_bpe_raw(text.substr(f.begin, f.end - f.begin), f.begin, &st));
+      }
+    }
+  }
+  if (stats) *stats = st.stats;
+  return std::move(st.ids);
+}
+
+std::string Tokenizer::decode(std::span<const int32_t> ids) const {
+  std::string out;
+  for (int32_t id : ids) {
+    assert(id >= 0 && id < n_vocab());
+    if (id < 0 || id >= n_vocab()) continue;
+    out += bytes_[id];
+  }
+  if (spm_ && vocab_->add_space_prefix && !out.empty() && out[0] == ' ') out.erase(0, 1);
+  return out;
+}
+
+std::string_view Tokenizer::piece(int32_t id) const {
+  assert(id >= 0 && id < n_vocab());
+  return vocab_->pieces[id];
+}
+std::string_view Tokenizer::token_bytes_view(int32_t id) const {
+  assert(id >= 0 && id < n_vocab());
+  return bytes_[id];
+}
+int32_t Tokenizer::n_vocab() const { return vocab_->n_vocab(); }
+int32_t Tokenizer::bos_id() const { return vocab_->bos_id; }
+int32_t Tokenizer::eos_id() const { return vocab_->eos_id; }
+bool Tokenizer::add_bos() const { return vocab_->add_bos; }
+bool Tokenizer::add_eos() const { return vocab_->add_eos; }
+ModelKind Tokenizer::kind() const { return vocab_->kind; }
+const std::string& Tokenizer::model_name() const { return vocab_->model; }
+const std::string& Tokenizer::pre_name() const { return vocab_->pre; }
+TokenType Tokenizer::token_type(int32_t id) const {
+  assert(id >= 0 && id < n_vocab());
+  return vocab_->types[id];
+}
+
+}  // namespace llmzip::tokenizer
