@@ -8,10 +8,12 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <cmath>
 #include <cstring>
 
 #include "ops/fp16.h"
 #include "ops/kernels.h"
+#include "ops/numerics.h"
 #include "ops/quant_blocks.h"
 
 namespace llmzip::ops {
@@ -161,12 +163,203 @@ void quantize_q8_0(const float* x, int n, int8_t* qs, float* d) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Float kernels
+
+// Floats i..i+count-1 (count 0..8), zeros beyond.
+inline __m256 load_partial(const float* p, int count) {
+  return count >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, lane_mask(count));
+}
+
+// The 16 lane accumulators of kernels.h's "16-lane sum" of a_i * b_i, as lanes
+// 0-7 (lo) and 8-15 (hi). Padded elements are 0 * 0 = +0 terms: no-ops.
+template <class LoadA>
+inline void lane16_products(int n, LoadA load_a, const float* b, __m256& lo, __m256& hi) {
+  lo = _mm256_setzero_ps();
+  hi = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    lo = _mm256_add_ps(lo, _mm256_mul_ps(load_a(i, 8), _mm256_loadu_ps(b + i)));
+    hi = _mm256_add_ps(hi, _mm256_mul_ps(load_a(i + 8, 8), _mm256_loadu_ps(b + i + 8)));
+  }
+  if (i < n) {
+    const int c0 = n - i < 8 ? n - i : 8;
+    const int c1 = n - i - 8 > 0 ? n - i - 8 : 0;
+    lo = _mm256_add_ps(lo, _mm256_mul_ps(load_a(i, c0), load_partial(b + i, c0)));
+    if (c1 > 0) hi = _mm256_add_ps(hi, _mm256_mul_ps(load_a(i + 8, c1), load_partial(b + i + 8, c1)));
+  }
+}
+
+float dot_f32(const float* a, const float* b, int n) {
+  __m256 lo, hi;
+  lane16_products(n, [a](int i, int c) { return load_partial(a + i, c); }, b, lo, hi);
+  return tree16(lo, hi);
+}
+
+// 8 F16 / BF16 weights i..i+count-1 as floats (exact), zeros beyond.
+inline __m256 load_f16(const uint16_t* p, int count) {
+  if (count >= 8) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  alignas(16) uint16_t h[8] = {};
+  std::memcpy(h, p, 2 * count);
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+}
+inline __m256 load_bf16(const uint16_t* p, int count) {
+  __m128i v;
+  if (count >= 8) {
+    v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  } else {
+    alignas(16) uint16_t h[8] = {};
+    std::memcpy(h, p, 2 * count);
+    v = _mm_load_si128(reinterpret_cast<const __m128i*>(h));
+  }
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+}
+
+template <WeightType T>
+void mat_tile_float(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                    size_t out_stride) {
+  const int n = x.n;
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    for (int t = 0; t < n_tok; ++t) {
+      const float* xr = x.f + static_cast<size_t>(t) * n;
+      __m256 lo, hi;
+      if constexpr (T == WeightType::kF32) {
+        const float* wr = reinterpret_cast<const float*>(row);
+        lane16_products(n, [wr](int i, int c) { return load_partial(wr + i, c); }, xr, lo, hi);
+      } else if constexpr (T == WeightType::kF16) {
+        const uint16_t* wr = reinterpret_cast<const uint16_t*>(row);
+        lane16_products(n, [wr](int i, int c) { return load_f16(wr + i, c); }, xr, lo, hi);
+      } else {
+        const uint16_t* wr = reinterpret_cast<const uint16_t*>(row);
+        lane16_products(n, [wr](int i, int c) { return load_bf16(wr + i, c); }, xr, lo, hi);
+      }
+      out[static_cast<size_t>(t) * out_stride + r] = tree16(lo, hi);
+    }
+  }
+}
+
+void rmsnorm(const float* x, const float* w, int n, float eps, float* y) {
+  const float ss = dot_f32(x, x, n);
+  const float mean = ss / static_cast<float>(n);
+  const float s = 1.0f / std::sqrt(mean + eps);
+  const __m256 vs = _mm256_set1_ps(s);
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), vs), _mm256_loadu_ps(w + i)));
+  for (; i < n; ++i) y[i] = (x[i] * s) * w[i];
+}
+
+// exp_f32 of numerics.h on 8 lanes, the same float operations in the same order.
+inline __m256 exp8(__m256 x) {
+  // x < -87 ? -87 : x  ==  max(-87, x) with vmaxps(a, b) = a > b ? a : b.
+  x = _mm256_max_ps(_mm256_set1_ps(-87.0f), x);
+  x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);
+  const __m256 n = round_half_even(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)));
+  __m256 r = _mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.693359375f)));
+  r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(-2.12194440e-4f)));
+  const __m256 z = _mm256_mul_ps(r, r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, z), r), _mm256_set1_ps(1.0f));
+  const __m256i ni = _mm256_cvttps_epi32(n);
+  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
+  return _mm256_mul_ps(y, scale);
+}
+
+void silu_mul(const float* g, const float* u, int n, float* y) {
+  const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(0x80000000u)));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 gv = _mm256_loadu_ps(g + i);
+    const __m256 e = exp8(_mm256_xor_ps(gv, sign));
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) y[i] = (g[i] / (1.0f + exp_f32(-g[i]))) * u[i];
+}
+
+void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
+               float* scratch, float* out) {
+  assert(n_keys >= 1);
+  // Scores and their maximum (a max is exact in any order; NaN scores are not supported).
+  float m = -INFINITY;
+  for (int j = 0; j < n_keys; ++j) {
+    const float s = dot_f32(q, k + j * kv_stride, hd) * scale;
+    scratch[j] = s;
+    m = s > m ? s : m;
+  }
+  // e_j and their 16-lane sum over j.
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 16 <= n_keys; j += 16) {
+    const __m256 e0 = exp8(_mm256_sub_ps(_mm256_loadu_ps(scratch + j), vm));
+    const __m256 e1 = exp8(_mm256_sub_ps(_mm256_loadu_ps(scratch + j + 8), vm));
+    _mm256_storeu_ps(scratch + j, e0);
+    _mm256_storeu_ps(scratch + j + 8, e1);
+    lo = _mm256_add_ps(lo, e0);
+    hi = _mm256_add_ps(hi, e1);
+  }
+  alignas(32) float tail[16] = {};
+  for (int i = 0; j + i < n_keys; ++i) {
+    const float e = exp_f32(scratch[j + i] - m);
+    scratch[j + i] = e;
+    tail[i] = e;
+  }
+  if (j < n_keys) {
+    lo = _mm256_add_ps(lo, _mm256_load_ps(tail));
+    hi = _mm256_add_ps(hi, _mm256_load_ps(tail + 8));
+  }
+  const float sum = tree16(lo, hi);
+  // o_d = sequential over j of o_d + e_j * v_j[d]; vectorized over d.
+  int d = 0;
+  for (; d + 32 <= hd; d += 32) {
+    __m256 o0 = _mm256_setzero_ps(), o1 = o0, o2 = o0, o3 = o0;
+    for (int jj = 0; jj < n_keys; ++jj) {
+      const __m256 e = _mm256_set1_ps(scratch[jj]);
+      const float* vj = v + jj * kv_stride + d;
+      o0 = _mm256_add_ps(o0, _mm256_mul_ps(e, _mm256_loadu_ps(vj)));
+      o1 = _mm256_add_ps(o1, _mm256_mul_ps(e, _mm256_loadu_ps(vj + 8)));
+      o2 = _mm256_add_ps(o2, _mm256_mul_ps(e, _mm256_loadu_ps(vj + 16)));
+      o3 = _mm256_add_ps(o3, _mm256_mul_ps(e, _mm256_loadu_ps(vj + 24)));
+    }
+    const __m256 vs = _mm256_set1_ps(sum);
+    _mm256_storeu_ps(out + d, _mm256_div_ps(o0, vs));
+    _mm256_storeu_ps(out + d + 8, _mm256_div_ps(o1, vs));
+    _mm256_storeu_ps(out + d + 16, _mm256_div_ps(o2, vs));
+    _mm256_storeu_ps(out + d + 24, _mm256_div_ps(o3, vs));
+  }
+  for (; d + 8 <= hd; d += 8) {
+    __m256 o = _mm256_setzero_ps();
+    for (int jj = 0; jj < n_keys; ++jj)
+      o = _mm256_add_ps(o, _mm256_mul_ps(_mm256_set1_ps(scratch[jj]), _mm256_loadu_ps(v + jj * kv_stride + d)));
+    _mm256_storeu_ps(out + d, _mm256_div_ps(o, _mm256_set1_ps(sum)));
+  }
+  for (; d < hd; ++d) {
+    float o = 0.0f;
+    for (int jj = 0; jj < n_keys; ++jj) o = o + scratch[jj] * v[jj * kv_stride + d];
+    out[d] = o / sum;
+  }
+}
+
 }  // namespace
 
 void install_avx2_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_q_0<WeightType::kQ4_0>;
+  k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_float<WeightType::kF32>;
+  k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
+  k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.quantize_q8_0 = quantize_q8_0;
+  k.dot_f32 = dot_f32;
+  k.rmsnorm = rmsnorm;
+  k.silu_mul = silu_mul;
+  k.attention = attention;
 }
 
 }  // namespace llmzip::ops
