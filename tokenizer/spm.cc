@@ -17,6 +17,18 @@ constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581
 
 }  // namespace
 
+SpmModel::SpmModel(const Vocab& vocab) : vocab_(&vocab) {
+  split_words_ = true;
+  for (const std::string& piece : vocab.pieces) {
+    for (size_t at = piece.find(kSpaceMarker, 1); at != std::string::npos; at = piece.find(kSpaceMarker, at + 1)) {
+      if (at < kSpaceMarker.size() || piece.compare(at - kSpaceMarker.size(), kSpaceMarker.size(), kSpaceMarker) != 0) {
+        split_words_ = false;
+        return;
+      }
+    }
+  }
+}
+
 void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std::vector<int32_t>* out,
                       std::vector<uint8_t>* byte_of) const {
   if (text.empty()) return;
@@ -30,16 +42,61 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
       esc.push_back(c);
     }
   }
+  // Characters as llama.cpp groups them (from the lead byte alone).
+  auto& starts = s->starts;
+  starts.clear();
+  for (size_t offs = 0; offs < esc.size();) {
+    starts.push_back(static_cast<uint32_t>(offs));
+    offs += std::min(lead_length(static_cast<uint8_t>(esc[offs])), esc.size() - offs);
+  }
+  const size_t n = starts.size();
+  starts.push_back(static_cast<uint32_t>(esc.size()));
+  if (!split_words_) {
+    encode_chunk(0, n, s, out, byte_of);
+    return;
+  }
+  s->cache.clear();
+  s->pool.clear();
+  auto is_marker = [&](size_t i) {
+    return starts[i + 1] - starts[i] == kSpaceMarker.size() &&
+           esc.compare(starts[i], kSpaceMarker.size(), kSpaceMarker) == 0;
+  };
+  size_t first = 0;
+  bool prev_marker = is_marker(0);
+  for (size_t i = 1; i <= n; ++i) {
+    const bool marker = i < n && is_marker(i);
+    if (i == n || (marker && !prev_marker)) {
+      const std::string_view chunk(esc.data() + starts[first], starts[i] - starts[first]);
+      auto hit = s->cache.find(chunk);
+      if (hit != s->cache.end()) {
+        out->insert(out->end(), s->pool.begin() + hit->second.first,
+                    s->pool.begin() + hit->second.first + hit->second.second);
+      } else {
+        const size_t from = out->size(), bytes_from = byte_of->size();
+        encode_chunk(first, i, s, out, byte_of);
+        if (byte_of->size() == bytes_from) {  // only chunks without byte fallback are cached
+          const uint32_t at = static_cast<uint32_t>(s->pool.size());
+          s->pool.insert(s->pool.end(), out->begin() + from, out->end());
+          s->cache.emplace(chunk, std::make_pair(at, static_cast<uint32_t>(out->size() - from)));
+        }
+      }
+      first = i;
+    }
+    prev_marker = marker;
+  }
+}
+
+void SpmModel::encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out,
+                            std::vector<uint8_t>* byte_of) const {
+  const std::string& esc = s->escaped;
+  const auto& starts = s->starts;
   auto& syms = s->syms;
   auto& heap = s->heap;
   syms.clear();
   heap.clear();
-  for (size_t offs = 0; offs < esc.size();) {
-    const size_t n = std::min(lead_length(static_cast<uint8_t>(esc[offs])), esc.size() - offs);
-    const int32_t idx = static_cast<int32_t>(syms.size());
-    syms.push_back({idx - 1, offs + n == esc.size() ? -1 : idx + 1, static_cast<uint32_t>(offs),
-                    static_cast<uint32_t>(offs + n)});
-    offs += n;
+  const int32_t count = static_cast<int32_t>(last - first);
+  for (int32_t k = 0; k < count; ++k) {
+    syms.push_back({k - 1, k + 1 < count ? k + 1 : -1, starts[first + k], starts[first + k + 1]});
   }
   // Max-heap on score, then the smaller left index.
   auto less = [](const Scratch::Bigram& a, const Scratch::Bigram& b) {
@@ -54,7 +111,7 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
     heap.push_back({score, left, right, end - begin});
     std::push_heap(heap.begin(), heap.end(), less);
   };
-  for (int32_t i = 1; i < static_cast<int32_t>(syms.size()); ++i) add(i - 1, i);
+  for (int32_t i = 1; i < count; ++i) add(i - 1, i);
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), less);
     const Scratch::Bigram bg = heap.back();
@@ -69,7 +126,7 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
     add(l.prev, bg.left);
     add(bg.left, l.next);
   }
-  for (int32_t i = 0; i >= 0; i = syms[i].next) {
+  for (int32_t i = 0; i >= 0 && count > 0; i = syms[i].next) {
     const Scratch::Sym& sym = syms[i];
     const std::string_view piece = std::string_view(esc).substr(sym.begin, sym.end - sym.begin);
     const int32_t id = vocab_->find(piece);

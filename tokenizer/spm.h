@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tokenizer/vocab.h"
@@ -16,7 +17,7 @@ namespace llmzip::tokenizer {
 
 class SpmModel {
  public:
-  explicit SpmModel(const Vocab& vocab) : vocab_(&vocab) {}
+  explicit SpmModel(const Vocab& vocab);
 
   // Reused buffers of one encode call.
   struct Scratch {
@@ -30,8 +31,11 @@ class SpmModel {
       uint32_t size;
     };
     std::string escaped;
+    std::vector<uint32_t> starts;  // character starts in `escaped` (+ its end)
     std::vector<Sym> syms;
     std::vector<Bigram> heap;
+    std::vector<int32_t> pool;
+    std::unordered_map<std::string_view, std::pair<uint32_t, uint32_t>> cache;  // chunk -> pool range
   };
 
   // Appends the ids for `text` (raw bytes). With `space_prefix` a space is put
@@ -44,7 +48,16 @@ class SpmModel {
               std::vector<uint8_t>* byte_of) const;
 
  private:
+  // Runs the merges on the characters starts[first..last) of the escaped text.
+  void encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out,
+                    std::vector<uint8_t>* byte_of) const;
+
   const Vocab* vocab_;
+  // True when no piece has "▁" right after another character: then no token
+  // can span the boundary before a word's "▁", words are merged independently
+  // (same result as one pass over the whole text, far more cache-friendly)
+  // and repeated words come from a cache.
+  bool split_words_ = false;
 };
 
 }  // namespace llmzip::tokenizer

@@ -1,0 +1,145 @@
+// tokenizer_bench: encode speed (MB/s on one core) of llmzip's GGUF tokenizers.
+//
+// Usage: tokenizer_bench [--frame BYTES] [--repeat N] [--text FILE]... [VOCAB.gguf...]
+//
+// The text (default: the GPL-3 and Apache-2.0 licence texts from
+// /usr/share/common-licenses plus the testdata English texts: plain English
+// prose) is cut into frames of --frame bytes (default 65536, the order of the
+// codec's frames) and each frame is encoded by a separate encode() call, as
+// the codec does, so the per-call word cache starts cold in every frame. The
+// best of --repeat runs (default 3) is reported. Without vocabularies it runs
+// every vocabulary in $LLMZIP_TESTDATA/vocab and models/stories260K.gguf.
+//
+// Output: one line per vocabulary with MB/s, tokens, bytes/token, the bytes
+// that went through byte fallback and an id checksum (to compare builds), then
+// the same as CSV lines prefixed "csv,".
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf.h"
+#include "tokenizer/tokenizer.h"
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string testdata_dir() {
+  if (const char* e = std::getenv("LLMZIP_TESTDATA")) return e;
+  for (const char* cand : {"../shared/testdata", "../../shared/testdata", "/work/shared/testdata"}) {
+    if (std::filesystem::is_directory(cand)) return cand;
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t frame = 65536;
+  int repeat = 3;
+  std::vector<std::string> texts, vocabs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--frame" && i + 1 < argc) {
+      frame = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+    } else if (a == "--text" && i + 1 < argc) {
+      texts.push_back(argv[++i]);
+    } else if (a == "-h" || a == "--help") {
+      std::fprintf(stderr, "usage: %s [--frame BYTES] [--repeat N] [--text FILE]... [VOCAB.gguf...]\n", argv[0]);
+      return 0;
+    } else {
+      vocabs.push_back(a);
+    }
+  }
+  const std::string td = testdata_dir();
+  if (texts.empty()) {
+    texts = {"/usr/share/common-licenses/GPL-3", "/usr/share/common-licenses/Apache-2.0"};
+    if (!td.empty()) {
+      texts.push_back(td + "/texts/plain_english.txt");
+      texts.push_back(td + "/texts/stories_sample.txt");
+    }
+  }
+  if (vocabs.empty() && !td.empty()) {
+    for (const char* v : {"llama-spm", "phi-3", "llama-bpe", "qwen2", "qwen35", "gpt-2", "falcon", "starcoder",
+                          "deepseek-llm", "deepseek-coder", "mpt", "refact"}) {
+      vocabs.push_back(td + "/vocab/ggml-vocab-" + v + ".gguf");
+    }
+    vocabs.push_back(td + "/models/stories260K.gguf");
+  }
+  std::string text;
+  for (const std::string& t : texts) text += read_file(t);
+  if (text.empty() || vocabs.empty() || frame == 0 || repeat < 1) {
+    std::fprintf(stderr, "nothing to do: need text, vocabularies, --frame > 0 and --repeat >= 1\n");
+    return 2;
+  }
+  std::printf("text: %zu bytes in %zu frames of <= %zu bytes; best of %d\n", text.size(),
+              (text.size() + frame - 1) / frame, frame, repeat);
+  std::vector<std::string> csv;
+  int rc = 0;
+  for (const std::string& path : vocabs) {
+    auto file = llmzip::gguf::GgufFile::open(path);
+    if (!file) {
+      std::fprintf(stderr, "%s\n", file.status().to_string().c_str());
+      rc = 1;
+      continue;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto tok = llmzip::tokenizer::Tokenizer::from_gguf(**file);
+    const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!tok) {
+      std::fprintf(stderr, "%s\n", tok.status().to_string().c_str());
+      rc = 1;
+      continue;
+    }
+    double best = 1e300;
+    size_t n_tokens = 0, fallback = 0;
+    uint64_t checksum = 0;
+    bool failed = false;
+    for (int r = 0; r < repeat && !failed; ++r) {
+      n_tokens = fallback = 0;
+      checksum = 0;
+      const auto s = std::chrono::steady_clock::now();
+      for (size_t off = 0; off < text.size(); off += frame) {
+        llmzip::tokenizer::EncodeStats stats;
+        auto ids = (*tok)->encode(std::string_view(text).substr(off, frame), &stats);
+        if (!ids) {
+          std::fprintf(stderr, "%s\n", ids.status().to_string().c_str());
+          failed = true;
+          break;
+        }
+        n_tokens += ids->size();
+        fallback += stats.byte_fallback_bytes;
+        for (int32_t id : *ids) checksum = checksum * 1000003u + static_cast<uint32_t>(id);
+      }
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count());
+    }
+    if (failed) {
+      rc = 1;
+      continue;
+    }
+    const std::string name = std::filesystem::path(path).stem().string();
+    const double mbps = static_cast<double>(text.size()) / 1e6 / best;
+    std::printf("%-28s %8.2f MB/s  %8zu tokens  %5.2f bytes/token  fallback %zu bytes  load %.0f ms  ids %016llx\n",
+                name.c_str(), mbps, n_tokens, static_cast<double>(text.size()) / static_cast<double>(n_tokens),
+                fallback, load_ms, static_cast<unsigned long long>(checksum));
+    char line[256];
+    std::snprintf(line, sizeof line, "csv,%s,%zu,%zu,%.3f,%zu,%zu", name.c_str(), text.size(), frame, mbps, n_tokens,
+                  fallback);
+    csv.push_back(line);
+  }
+  std::printf("csv,vocab,text_bytes,frame_bytes,mb_per_s,tokens,byte_fallback_bytes\n");
+  for (const std::string& l : csv) std::printf("%s\n", l.c_str());
+  return rc;
+}
