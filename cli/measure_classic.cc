@@ -137,7 +137,10 @@ Result<ClassicRun> run_classic(const ClassicCompressor& c, const std::string& ex
   auto dir = ScratchDir::create();
   if (!dir) return dir.status();
   const std::string d = dir->path();
-  const std::string in = d + "/in", packed = d + "/packed", outdir = d + "/out", unpacked = d + "/unpacked";
+  // An archiver's file is named after the program (archive.zpaq): zpaq adds
+  // ".zpaq" to a name without an extension, and we must find the file.
+  const std::string in = d + "/in", outdir = d + "/out", unpacked = d + "/unpacked";
+  const std::string packed = c.archiver ? d + "/archive." + c.program : d + "/packed";
   {
     std::ofstream f(in, std::ios::binary);
     f.write(data.data(), std::streamsize(data.size()));
