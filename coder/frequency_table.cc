@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <climits>
 #include <cstring>
 
 namespace llmzip::coder {
@@ -20,9 +21,10 @@ constexpr uint64_t kLog2eQ22 = 6051102;  // round(log2(e) * 2^22)
 
 // Step 1: clamp and fixed point. x * 65536 is exact for |x| <= 2^14 and the
 // conversion truncates toward zero, so this is exact IEEE arithmetic.
+// Written as selects (no branches) so that compilers vectorize it.
 inline int32_t to_fixed(float x) {
-  if (!(x >= -kLogitClamp)) x = -kLogitClamp;  // also NaN
-  if (x > kLogitClamp) x = kLogitClamp;
+  x = x >= -kLogitClamp ? x : -kLogitClamp;  // also NaN
+  x = x <= kLogitClamp ? x : kLogitClamp;
   return int32_t(x * 65536.0f);
 }
 
@@ -35,19 +37,26 @@ void FrequencyTable::build_from_logits(const float* logits, size_t n) {
   scratch_.resize(n);
   // Pass 1: fixed point (kept in scratch as int32 bits) and the first argmax.
   int32_t* q = reinterpret_cast<int32_t*>(scratch_.data());
-  for (size_t j = 0; j < n; ++j) q[j] = to_fixed(logits[j]);
-  int32_t m = q[0];
-  for (size_t j = 1; j < n; ++j) m = std::max(m, q[j]);
+  int32_t m = INT32_MIN;
+  for (size_t j = 0; j < n; ++j) {
+    q[j] = to_fixed(logits[j]);
+    m = std::max(m, q[j]);
+  }
   uint32_t argmax = 0;
   while (q[argmax] != m) ++argmax;
   // Pass 2: weights w = E[y mod 1024] >> (y / 1024), y = (m - q) * log2(e) in 2^-10.
+  // d >= kZeroWeightD gives y >= 32 * 1024, i.e. w = 0; clamping d there keeps
+  // the product in 32x32->64 bits and the shift below 32.
+  constexpr uint32_t kZeroWeightD = uint32_t(((uint64_t{32 * 1024} << 28) + kLog2eQ22 - 1) / kLog2eQ22);
+  uint32_t* w = scratch_.data();
+  uint64_t wsum = 0;
   for (size_t j = 0; j < n; ++j) {
-    const uint64_t d = uint64_t(int64_t(m) - int64_t(q[j]));
-    const uint64_t y = (d * kLog2eQ22) >> 28;
-    const uint64_t s = y >> 10;
-    scratch_[j] = s < 32 ? kExp2Table[y & 1023] >> s : 0;
+    const uint32_t d = std::min(uint32_t(m) - uint32_t(q[j]), kZeroWeightD);
+    const uint32_t y = uint32_t((uint64_t(d) * kLog2eQ22) >> 28);
+    w[j] = (kExp2Table[y & 1023] >> (y >> 10 & 31)) & -uint32_t(d < kZeroWeightD);
+    wsum += w[j];
   }
-  finish_from_weights(argmax);
+  finish_from_weights(argmax, wsum);
 }
 
 void FrequencyTable::build_uniform(size_t n) {
@@ -55,32 +64,27 @@ void FrequencyTable::build_uniform(size_t n) {
   n_ = n;
   cum_.resize(n + 1);
   scratch_.assign(n, kExp2Table[0]);
-  finish_from_weights(0);
+  finish_from_weights(0, uint64_t(n) * kExp2Table[0]);
 }
 
-void FrequencyTable::finish_from_weights(uint32_t argmax) {
+void FrequencyTable::finish_from_weights(uint32_t argmax, uint64_t wsum) {
   const size_t n = n_;
-  uint64_t wsum = 0;
-  for (size_t j = 0; j < n; ++j) wsum += scratch_[j];
   assert(wsum >= kExp2Table[0]);
   const uint64_t mass = kTotal - n;
   const uint64_t k = uint64_t(((unsigned __int128)mass << 32) / wsum);
-  // Σ floor(w k / 2^32) <= mass, so the remainder below is >= 0.
-  uint64_t fsum = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const uint32_t f = uint32_t(1 + ((uint64_t(scratch_[j]) * k) >> 32));
-    scratch_[j] = f;
-    fsum += f;
-  }
-  assert(fsum <= kTotal);
-  scratch_[argmax] += uint32_t(kTotal - fsum);
+  // f_j = 1 + floor(w_j k / 2^32), cumulated; Σ floor(...) <= mass, so the
+  // remainder is >= 0. It belongs to f_argmax: add it to every cum after it.
+  const uint32_t* w = scratch_.data();
+  uint32_t* cum = cum_.data();
   uint32_t c = 0;
   for (size_t j = 0; j < n; ++j) {
-    cum_[j] = c;
-    c += scratch_[j];
+    cum[j] = c;
+    c += uint32_t(1 + ((uint64_t(w[j]) * k) >> 32));
   }
-  cum_[n] = c;
-  assert(uint64_t{c} == kTotal);
+  assert(uint64_t{c} <= kTotal);
+  const uint32_t rem = uint32_t(kTotal - c);
+  for (size_t j = argmax + 1; j < n; ++j) cum[j] += rem;
+  cum[n] = uint32_t(kTotal);
 }
 
 void FrequencyTable::build_from_freqs(const uint32_t* freqs, size_t n) {

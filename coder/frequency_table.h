@@ -50,11 +50,11 @@ class FrequencyTable {
   uint64_t hash() const;
 
  private:
-  void finish_from_weights(uint32_t argmax);
+  void finish_from_weights(uint32_t argmax, uint64_t weight_sum);
 
   size_t n_ = 0;
   std::vector<uint32_t> cum_;      // n_ + 1
-  std::vector<uint32_t> scratch_;  // n_: weights, then frequencies
+  std::vector<uint32_t> scratch_;  // n_: fixed-point logits, then weights
 };
 
 // Encoder/decoder conveniences for the `ac` method.
