@@ -55,7 +55,8 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
     encode_chunk(0, n, s, out, byte_of);
     return;
   }
-  s->cache.clear();
+  s->cache.reset(n / 16 + 16);
+  s->cached.clear();
   s->pool.clear();
   auto is_marker = [&](size_t i) {
     return starts[i + 1] - starts[i] == kSpaceMarker.size() &&
@@ -67,17 +68,19 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
     const bool marker = i < n && is_marker(i);
     if (i == n || (marker && !prev_marker)) {
       const std::string_view chunk(esc.data() + starts[first], starts[i] - starts[first]);
-      auto hit = s->cache.find(chunk);
-      if (hit != s->cache.end()) {
-        out->insert(out->end(), s->pool.begin() + hit->second.first,
-                    s->pool.begin() + hit->second.first + hit->second.second);
+      const uint64_t h = hash_bytes(chunk);
+      const int32_t hit = s->cache.find(chunk, h);
+      if (hit >= 0) {
+        const auto [at, count] = s->cached[hit];
+        out->insert(out->end(), s->pool.begin() + at, s->pool.begin() + at + count);
       } else {
         const size_t from = out->size(), bytes_from = byte_of->size();
         encode_chunk(first, i, s, out, byte_of);
         if (byte_of->size() == bytes_from) {  // only chunks without byte fallback are cached
           const uint32_t at = static_cast<uint32_t>(s->pool.size());
           s->pool.insert(s->pool.end(), out->begin() + from, out->end());
-          s->cache.emplace(chunk, std::make_pair(at, static_cast<uint32_t>(out->size() - from)));
+          s->cache.put(chunk, h, static_cast<int32_t>(s->cached.size()));
+          s->cached.emplace_back(at, static_cast<uint32_t>(out->size() - from));
         }
       }
       first = i;

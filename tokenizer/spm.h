@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tokenizer/string_table.h"
 #include "tokenizer/vocab.h"
 
 namespace llmzip::tokenizer {
@@ -35,7 +36,8 @@ class SpmModel {
     std::vector<Sym> syms;
     std::vector<Bigram> heap;
     std::vector<int32_t> pool;
-    std::unordered_map<std::string_view, std::pair<uint32_t, uint32_t>> cache;  // chunk -> pool range
+    StringTable cache;                                  // chunk -> index in `cached`
+    std::vector<std::pair<uint32_t, uint32_t>> cached;  // pool ranges
   };
 
   // Appends the ids for `text` (raw bytes). With `space_prefix` a space is put

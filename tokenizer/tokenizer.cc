@@ -94,7 +94,8 @@ struct Tokenizer::EncodeState {
   std::vector<uint32_t> ends, scratch_ends;
   std::vector<int32_t> word_ids;
   std::vector<int32_t> pool;
-  std::unordered_map<std::string_view, CachedWord> cache;
+  StringTable cache;               // word -> index in `cached`
+  std::vector<CachedWord> cached;
   // SPM
   SpmModel::Scratch spm;
   std::vector<uint8_t> byte_of;
@@ -159,9 +160,15 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
     }
     std::stable_sort(t->specials_.begin(), t->specials_.end(),
                      [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    t->special_order_.reset(t->specials_.size());
+    t->special_pairs_.assign(65536 / 64, 0);
     for (size_t k = 0; k < t->specials_.size(); ++k) {
       const std::string& s = t->specials_[k].first;
-      t->special_order_.emplace(s, static_cast<int32_t>(k));
+      if (t->special_order_.find(s) < 0) t->special_order_.put(s, static_cast<int32_t>(k));
+      if (s.size() >= 2) {
+        const uint32_t pair = static_cast<uint8_t>(s[0]) << 8 | static_cast<uint8_t>(s[1]);
+        t->special_pairs_[pair >> 6] |= uint64_t{1} << (pair & 63);
+      }
       auto& lens = t->special_lengths_[static_cast<uint8_t>(s[0])];
       if (std::find(lens.begin(), lens.end(), s.size()) == lens.end()) lens.push_back(static_cast<uint32_t>(s.size()));
     }
@@ -179,10 +186,17 @@ void Tokenizer::partition(std::string_view text, std::vector<Fragment>* out) con
   // Every occurrence of every user-defined piece: (matching order, position).
   std::vector<std::pair<int32_t, size_t>> occ;
   for (size_t pos = 0; pos < text.size(); ++pos) {
-    for (uint32_t len : special_lengths_[static_cast<uint8_t>(text[pos])]) {
-      if (len > text.size() - pos) continue;
-      auto it = special_order_.find(text.substr(pos, len));
-      if (it != special_order_.end()) occ.emplace_back(it->second, pos);
+    const auto& lens = special_lengths_[static_cast<uint8_t>(text[pos])];
+    if (lens.empty()) continue;
+    bool pair_ok = false;
+    if (pos + 1 < text.size()) {
+      const uint32_t pair = static_cast<uint8_t>(text[pos]) << 8 | static_cast<uint8_t>(text[pos + 1]);
+      pair_ok = (special_pairs_[pair >> 6] >> (pair & 63)) & 1;
+    }
+    for (uint32_t len : lens) {
+      if (len > text.size() - pos || (len >= 2 && !pair_ok)) continue;
+      const int32_t order = special_order_.find(text.substr(pos, len));
+      if (order >= 0) occ.emplace_back(order, pos);
     }
   }
   if (occ.empty()) {
@@ -230,9 +244,10 @@ Status Tokenizer::push_byte(uint8_t b, size_t offset, EncodeState* st) const {
 }
 
 Status Tokenizer::encode_bpe_word(std::string_view word, size_t base, EncodeState* st) const {
-  auto hit = st->cache.find(word);
-  if (hit != st->cache.end()) {
-    const CachedWord& c = hit->second;
+  const uint64_t h = hash_bytes(word);
+  const int32_t hit = st->cache.find(word, h);
+  if (hit >= 0) {
+    const CachedWord& c = st->cached[hit];
     st->ids.insert(st->ids.end(), st->pool.begin() + c.begin, st->pool.begin() + c.begin + c.count);
     return Status::ok();
   }
@@ -275,7 +290,8 @@ Status Tokenizer::encode_bpe_word(std::string_view word, size_t base, EncodeStat
   if (exact && fallback == 0 && pos == word.size()) {
     const uint32_t begin = static_cast<uint32_t>(st->pool.size());
     st->pool.insert(st->pool.end(), st->ids.begin() + out_begin, st->ids.end());
-    st->cache.emplace(word, CachedWord{begin, static_cast<uint32_t>(st->ids.size() - out_begin)});
+    st->cache.put(word, h, static_cast<int32_t>(st->cached.size()));
+    st->cached.push_back(CachedWord{begin, static_cast<uint32_t>(st->ids.size() - out_begin)});
   }
   return Status::ok();
 }
@@ -373,6 +389,7 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, EncodeStat
     LLMZIP_RETURN_IF_ERROR(encode_spm(text, &st));
   } else {
     std::vector<Fragment> frags;
+    st.cache.reset(text.size() / 32 + 16);
     partition(text, &frags);
     for (const Fragment& f : frags) {
       if (f.special >= 0) {

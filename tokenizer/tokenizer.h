@@ -25,6 +25,7 @@
 
 #include "common/status.h"
 #include "gguf/gguf.h"
+#include "tokenizer/string_table.h"
 #include "tokenizer/vocab.h"
 
 namespace llmzip::tokenizer {
@@ -101,7 +102,8 @@ class Tokenizer {
   // User-defined tokens (BPE): pieces in llama.cpp's matching order (longest first).
   std::vector<std::pair<std::string, int32_t>> specials_;
   std::vector<uint32_t> special_lengths_[256];  // distinct lengths per first byte
-  std::unordered_map<std::string_view, int32_t> special_order_;  // piece -> index in specials_
+  StringTable special_order_;                   // piece -> index in specials_
+  std::vector<uint64_t> special_pairs_;          // bitset: first two bytes of pieces >= 2 bytes
 };
 
 }  // namespace llmzip::tokenizer

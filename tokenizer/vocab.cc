@@ -130,11 +130,11 @@ Result<std::unique_ptr<Vocab>> load_vocab(const gguf::GgufFile& f) {
   v.add_eos = *add_eos && v.eos_id >= 0;
   v.add_space_prefix = *add_space;
 
-  v.index.reserve(n * 2);
+  v.index.reset(n);
   // As llama.cpp's token_to_id: a later duplicate piece replaces an earlier
   // one; empty pieces are not looked up by text.
   for (int32_t i = 0; i < nv; ++i) {
-    if (!v.pieces[i].empty()) v.index[v.pieces[i]] = i;
+    if (!v.pieces[i].empty()) v.index.put(v.pieces[i], i);
   }
   return vocab;
 }

@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "gguf/gguf.h"
+#include "tokenizer/string_table.h"
 
 namespace llmzip::tokenizer {
 
@@ -39,13 +39,10 @@ struct Vocab {
   int32_t n_vocab() const { return static_cast<int32_t>(pieces.size()); }
   // Id of the token whose piece is exactly `text` (any type), or -1. When
   // several tokens share a piece, the highest id wins (as in llama.cpp).
-  int32_t find(std::string_view text) const {
-    auto it = index.find(text);
-    return it == index.end() ? -1 : it->second;
-  }
+  int32_t find(std::string_view text) const { return index.find(text); }
 
-  // Built by load_vocab after `pieces` is final (views point into it).
-  std::unordered_map<std::string_view, int32_t> index;
+  // Built by load_vocab after `pieces` is final (it points into it).
+  StringTable index;
 };
 
 // Reads and checks the tokenizer metadata. kMissing for absent required keys,
