@@ -9,15 +9,6 @@
 
 namespace llmzip::container {
 
-const char* method_name(Method m) {
-  switch (m) {
-    case Method::kArithmetic: return "ac";
-    case Method::kRankZlib: return "rank-zlib";
-    case Method::kTokenByToken: return "tbyt";
-  }
-  return "unknown";
-}
-
 Status format_error(ErrorCode code, const std::string& name, uint64_t offset, const std::string& what) {
   return Status(code, name + ": at byte " + std::to_string(offset) + ": " + what);
 }

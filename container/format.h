@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "coder/method.h"
 #include "common/status.h"
 
 namespace llmzip::container {
@@ -45,14 +46,10 @@ inline constexpr uint32_t kMaxContext = 1u << 24;
 inline constexpr uint32_t kMaxVocab = 1u << 24;
 inline constexpr size_t kMaxModelName = 255;
 
-// How coded frames were coded (header byte 16).
-enum class Method : uint8_t {
-  kArithmetic = 0,    // "ac": range coder over the model's frequencies
-  kRankZlib = 1,      // "rank-zlib": ranks of the true tokens, zlib-compressed
-  kTokenByToken = 2,  // "tbyt": a prefix-free (Shannon) code per token
-};
-// "ac", "rank-zlib", "tbyt".
-const char* method_name(Method m);
+// How coded frames were coded (header byte 16): the coder layer's enum, whose
+// values are the on-disk ones.
+using coder::Method;
+using coder::method_name;
 
 enum class FrameKind : uint8_t {
   kCoded = 0,   // payload made by the file's method from the frame's tokens
