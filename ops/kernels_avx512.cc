@@ -11,6 +11,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -286,10 +287,152 @@ void mat_tile_q8_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActVi
   }
 }
 
+// ---------------------------------------------------------------------------
+// Float kernels. The 16 lanes of kernels.h's "16-lane sum" are one zmm.
+
+inline __mmask16 first_lanes(int count) {
+  return count >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
+}
+
+// 16 lane accumulators of a_i * b_i over n elements (padding: 0 * 0 = +0 terms).
+inline __m512 lane16_dot(const float* a, const float* b, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+  if (i < n) {
+    const __mmask16 m = first_lanes(n - i);
+    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
+  }
+  return acc;
+}
+
+// tree16: s8 = a[l] + a[l+8], then tree8.
+inline float tree16(__m512 a) {
+  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
+  return tree8(s8);
+}
+
+// tree16 of four accumulators at once; returns the 4 sums in lanes 0..3.
+inline __m128 tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  // s8: [a s8 | b s8], [c s8 | d s8]
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 2, 3, 2)));
+  // s4: 128-bit lane k = s4[0..3] of accumulator k.
+  const __m512 s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)),
+                                  _mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)));
+  // s2[l] = s4[l] + s4[l+2]; s = s2[0] + s2[1] (lane 0 of each 128-bit lane).
+  const __m512 s2 = _mm512_add_ps(s4, _mm512_shuffle_ps(s4, s4, _MM_SHUFFLE(1, 0, 3, 2)));
+  const __m512 s1 = _mm512_add_ps(s2, _mm512_shuffle_ps(s2, s2, _MM_SHUFFLE(2, 3, 0, 1)));
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_castps512_ps128(_mm512_permutexvar_ps(idx, s1));
+}
+
+float dot_f32(const float* a, const float* b, int n) { return tree16(lane16_dot(a, b, n)); }
+
+void rmsnorm(const float* x, const float* w, int n, float eps, float* y) {
+  const float ss = dot_f32(x, x, n);
+  const float mean = ss / static_cast<float>(n);
+  const float s = 1.0f / std::sqrt(mean + eps);
+  const __m512 vs = _mm512_set1_ps(s);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = first_lanes(n - i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), vs),
+                                                  _mm512_maskz_loadu_ps(m, w + i)));
+  }
+}
+
+// exp_f32 of numerics.h on 16 lanes: the same float operations in the same order.
+inline __m512 exp16(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-87.0f), x);  // x < -87 ? -87 : x
+  x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);   // x > 88 ? 88 : x
+  const __m512 magic = _mm512_set1_ps(12582912.0f);
+  const __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), magic), magic);
+  __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f)));
+  r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(-2.12194440e-4f)));
+  const __m512 z = _mm512_mul_ps(r, r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(p, z), r), _mm512_set1_ps(1.0f));
+  const __m512i ni = _mm512_cvttps_epi32(n);
+  const __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(ni, _mm512_set1_epi32(127)), 23));
+  return _mm512_mul_ps(y, scale);
+}
+
+void silu_mul(const float* g, const float* u, int n, float* y) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = first_lanes(n - i);
+    const __m512 gv = _mm512_maskz_loadu_ps(m, g + i);
+    const __m512 e = exp16(_mm512_xor_ps(gv, _mm512_set1_ps(-0.0f)));  // -g: sign flip, as the scalar's unary minus
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_div_ps(gv, _mm512_add_ps(one, e)), _mm512_maskz_loadu_ps(m, u + i)));
+  }
+}
+
+void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
+               float* scratch, float* out) {
+  assert(n_keys >= 1);
+  // Scores, four keys per reduction.
+  float m = -INFINITY;
+  int j = 0;
+  for (; j + 4 <= n_keys; j += 4) {
+    const __m128 s = _mm_mul_ps(tree16x4(lane16_dot(q, k + j * kv_stride, hd), lane16_dot(q, k + (j + 1) * kv_stride, hd),
+                                         lane16_dot(q, k + (j + 2) * kv_stride, hd), lane16_dot(q, k + (j + 3) * kv_stride, hd)),
+                                _mm_set1_ps(scale));
+    _mm_storeu_ps(scratch + j, s);
+  }
+  for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot(q, k + j * kv_stride, hd)) * scale;
+  for (int i = 0; i < n_keys; ++i) m = scratch[i] > m ? scratch[i] : m;
+  // e_j = exp(s_j - m) and their 16-lane sum over j.
+  const __m512 vm = _mm512_set1_ps(m);
+  __m512 acc = _mm512_setzero_ps();
+  for (j = 0; j < n_keys; j += 16) {
+    const __mmask16 mk = first_lanes(n_keys - j);
+    const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, scratch + j), vm)));
+    _mm512_mask_storeu_ps(scratch + j, mk, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  const float sum = tree16(acc);
+  const __m512 vsum = _mm512_set1_ps(sum);
+  // o_d = sequential over j of o_d + e_j * v_j[d], vectorized over d.
+  int d = 0;
+  for (; d + 64 <= hd; d += 64) {
+    __m512 o0 = _mm512_setzero_ps(), o1 = o0, o2 = o0, o3 = o0;
+    for (int jj = 0; jj < n_keys; ++jj) {
+      const __m512 e = _mm512_set1_ps(scratch[jj]);
+      const float* vj = v + jj * kv_stride + d;
+      o0 = _mm512_add_ps(o0, _mm512_mul_ps(e, _mm512_loadu_ps(vj)));
+      o1 = _mm512_add_ps(o1, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16)));
+      o2 = _mm512_add_ps(o2, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 32)));
+      o3 = _mm512_add_ps(o3, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 48)));
+    }
+    _mm512_storeu_ps(out + d, _mm512_div_ps(o0, vsum));
+    _mm512_storeu_ps(out + d + 16, _mm512_div_ps(o1, vsum));
+    _mm512_storeu_ps(out + d + 32, _mm512_div_ps(o2, vsum));
+    _mm512_storeu_ps(out + d + 48, _mm512_div_ps(o3, vsum));
+  }
+  for (; d < hd; d += 16) {
+    const __mmask16 md = first_lanes(hd - d);
+    __m512 o = _mm512_setzero_ps();
+    for (int jj = 0; jj < n_keys; ++jj)
+      o = _mm512_add_ps(o, _mm512_mul_ps(_mm512_set1_ps(scratch[jj]), _mm512_maskz_loadu_ps(md, v + jj * kv_stride + d)));
+    _mm512_mask_storeu_ps(out + d, md, _mm512_div_ps(o, vsum));
+  }
+}
+
 }  // namespace
 
 void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q8_0;
+  k.dot_f32 = dot_f32;
+  k.rmsnorm = rmsnorm;
+  k.silu_mul = silu_mul;
+  k.attention = attention;
 }
 
 }  // namespace llmzip::ops
