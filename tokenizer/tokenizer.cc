@@ -170,7 +170,12 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
         t->special_pairs_[pair >> 6] |= uint64_t{1} << (pair & 63);
       }
       auto& lens = t->special_lengths_[static_cast<uint8_t>(s[0])];
-      if (std::find(lens.begin(), lens.end(), s.size()) == lens.end()) lens.push_back(static_cast<uint32_t>(s.size()));
+      auto same = std::find_if(lens.begin(), lens.end(), [&](const SpecialLength& l) { return l.len == s.size(); });
+      if (same == lens.end()) {
+        lens.push_back({static_cast<uint32_t>(s.size()), static_cast<int32_t>(k)});
+      } else {
+        same->only = -1;
+      }
     }
   }
   return t;
@@ -193,9 +198,10 @@ void Tokenizer::partition(std::string_view text, std::vector<Fragment>* out) con
       const uint32_t pair = static_cast<uint8_t>(text[pos]) << 8 | static_cast<uint8_t>(text[pos + 1]);
       pair_ok = (special_pairs_[pair >> 6] >> (pair & 63)) & 1;
     }
-    for (uint32_t len : lens) {
-      if (len > text.size() - pos || (len >= 2 && !pair_ok)) continue;
-      const int32_t order = special_order_.find(text.substr(pos, len));
+    for (const SpecialLength& l : lens) {
+      if (l.len > text.size() - pos || (l.len >= 2 && !pair_ok)) continue;
+      const std::string_view cand = text.substr(pos, l.len);
+      const int32_t order = l.only >= 0 ? (cand == specials_[l.only].first ? l.only : -1) : special_order_.find(cand);
       if (order >= 0) occ.emplace_back(order, pos);
     }
   }

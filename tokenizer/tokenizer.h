@@ -101,7 +101,11 @@ class Tokenizer {
   int32_t byte_token_[256];
   // User-defined tokens (BPE): pieces in llama.cpp's matching order (longest first).
   std::vector<std::pair<std::string, int32_t>> specials_;
-  std::vector<uint32_t> special_lengths_[256];  // distinct lengths per first byte
+  struct SpecialLength {
+    uint32_t len;
+    int32_t only;  // index in specials_ when it is the only piece of this first byte and length, else -1
+  };
+  std::vector<SpecialLength> special_lengths_[256];  // distinct lengths per first byte
   StringTable special_order_;                   // piece -> index in specials_
   std::vector<uint64_t> special_pairs_;          // bitset: first two bytes of pieces >= 2 bytes
 };
