@@ -14,22 +14,26 @@
 
 #include "codec/io.h"
 #include "codec/loaded_model.h"
+#include "container/format.h"
 #include "common/status.h"
 
 namespace llmzip::codec {
 
-enum class Method : uint8_t { kAc = 0, kRankZlib = 1, kTbyt = 2 };
-const char* method_name(Method m);
+using container::Method;
+using container::method_name;  // "ac", "rank-zlib", "tbyt"
+// "ac", "rank-zlib", "tbyt" -> Method (kInvalidArgument otherwise).
 Result<Method> method_from_name(const std::string& name);
 
 struct Params {
   int threads = 1;            // worker threads (>= 1)
   uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
-  uint64_t frame_bytes = 0;   // target frame size; 0 = kDefaultFrameBytes
-  Method method = Method::kAc;
+  uint64_t frame_bytes = 0;   // target frame size; 0 = kDefaultFrameBytesPerContextToken * context
+  Method method = Method::kArithmetic;
 };
 constexpr uint32_t kDefaultContext = 512;
-constexpr uint64_t kDefaultFrameBytes = 16 * 1024;
+// Default frame size: about one context window of text (a few bytes a token),
+// so most frames are coded without sliding the window (format.md section 5).
+constexpr uint64_t kDefaultFrameBytesPerContextToken = 4;
 
 struct Progress {
   uint64_t in_bytes = 0;   // input consumed so far
@@ -52,5 +56,9 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
 // its bytes are written to `out`; on any error the output so far must be discarded.
 Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
                   const ProgressFn& progress = nullptr, Stats* stats = nullptr);
+
+// The header values compress would write for `m` and `p` (context and frame
+// size resolved, flags set from the tokenizer).
+Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p);
 
 }  // namespace llmzip::codec

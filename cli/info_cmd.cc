@@ -1,0 +1,72 @@
+// llmzip info FILE.llmz [--json]: what a file holds, read from its header,
+// index and footer (no model needed; every structure is validated).
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+#include "common/mapped_file.h"
+#include "container/reader.h"
+
+namespace llmzip::cli {
+namespace {
+
+std::string hex(const uint8_t* d, size_t n) {
+  static const char* k = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) { s += k[d[i] >> 4]; s += k[d[i] & 15]; }
+  return s;
+}
+
+int info_one(const Args& a, const std::string& path) {
+  auto mf = MappedFile::open(path);
+  if (!mf) return report(mf.status());
+  auto r = container::ArchiveReader::open((*mf)->data(), (*mf)->size(), path);
+  if (!r) return report(r.status());
+  const auto& h = r->header();
+  const auto& f = r->footer();
+  uint64_t tokens = 0, stored = 0, payload = 0;
+  for (size_t i = 0; i < r->frame_count(); ++i) {
+    tokens += r->entry(i).token_count;
+    payload += r->entry(i).payload_size;
+    if (r->frame_header(i).kind == container::FrameKind::kStored) ++stored;
+  }
+  const uint64_t file_size = (*mf)->size();
+  const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
+  const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
+  if (a.json) {
+    std::printf(
+        "{\"file\": %s, \"format_version\": %u, \"model\": %s, \"model_sha256\": \"%s\", \"numerics_version\": %u, "
+        "\"method\": \"%s\", \"n_vocab\": %u, \"context\": %u, \"start_token\": %s, \"space_prefix\": %s, "
+        "\"frame_bytes\": %u, \"frames\": %zu, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
+        "\"compressed_size\": %llu, \"bits_per_byte\": %.6f, \"bits_per_token\": %.6f}\n",
+        json_string(path).c_str(), unsigned(container::kFormatVersion), json_string(h.model_name).c_str(),
+        hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, container::method_name(h.method), h.n_vocab,
+        h.n_ctx, h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
+        h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), (unsigned long long)stored,
+        (unsigned long long)tokens, (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt);
+    return 0;
+  }
+  std::printf("%s\n", path.c_str());
+  std::printf("  model           %s (sha256 %s)\n", h.model_name.c_str(), hex(h.model_sha256.data(), 32).c_str());
+  std::printf("  engine          numerics version %u, coder version %u, method %s\n", h.numerics_version,
+              unsigned(h.coder_version), container::method_name(h.method));
+  std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
+  std::printf("  frames          %zu (%llu stored uncoded)\n", r->frame_count(), (unsigned long long)stored);
+  std::printf("  tokens          %llu\n", (unsigned long long)tokens);
+  std::printf("  original size   %llu bytes\n", (unsigned long long)f.total_original_size);
+  std::printf("  compressed size %llu bytes (%.2f%%)\n", (unsigned long long)file_size,
+              f.total_original_size ? 100.0 * double(file_size) / double(f.total_original_size) : 0.0);
+  std::printf("  bits per byte   %.4f (payload only: %.4f bits/token)\n", bpb, bpt);
+  return 0;
+}
+
+}  // namespace
+
+int run_info(const Args& a) {
+  if (a.files.empty()) return report(Status(ErrorCode::kInvalidArgument, "info needs a FILE.llmz"));
+  int rc = 0;
+  for (const auto& f : a.files) rc |= info_one(a, f);
+  return rc;
+}
+
+}  // namespace llmzip::cli

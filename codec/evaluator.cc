@@ -1,0 +1,141 @@
+#include "codec/evaluator.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "codec/framing.h"
+
+namespace llmzip::codec {
+
+Evaluator::Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& pool)
+    : model_(m), s_(s), pool_(pool) {
+  const int64_t vocab = m.n_vocab();
+  batch_tokens_ = int(std::clamp<int64_t>((int64_t(32) << 20) / vocab, 16, 512));
+  // Enough slots that a batch can hold several windows; the KV cache only
+  // touches memory for positions actually used.
+  n_slots_ = 16;
+  cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx));
+  tables_.resize(pool.size());
+}
+
+Evaluator::~Evaluator() = default;
+
+namespace {
+// One window of one sequence, being fed to a slot.
+struct Job {
+  size_t seq;
+  Window w;
+  uint64_t fed = 0;   // inputs fed so far (start token included)
+  uint64_t n_in = 0;  // inputs to feed: P + (end - 1 - begin)
+  int slot = -1;
+};
+}  // namespace
+
+Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit) {
+  const uint64_t P = s_.has_start ? 1 : 0;
+  const size_t vocab = size_t(model_.n_vocab());
+
+  // Tokens predicted without any input (P = 0, first token of a sequence) use
+  // the uniform table; visit them first, in sequence order, before the model's.
+  std::vector<Job> jobs;
+  for (size_t q = 0; q < seqs.size(); ++q) {
+    for (const Window& w : context_windows(seqs[q].size(), s_.n_ctx, s_.has_start)) {
+      Job j{q, w};
+      j.n_in = P + (w.end - 1 - w.begin);
+      if (j.n_in == 0) {
+        // Only possible for the first token with P = 0: it is coded uniformly.
+        tables_[0].build_uniform(vocab);
+        LLMZIP_RETURN_IF_ERROR(visit(q, 0, tables_[0], 0));
+        continue;
+      }
+      if (P == 0 && w.begin == 0 && w.first == 0) {
+        tables_[0].build_uniform(vocab);
+        LLMZIP_RETURN_IF_ERROR(visit(q, 0, tables_[0], 0));
+      }
+      jobs.push_back(j);
+    }
+  }
+
+  // Feed jobs in order through the slots; a batch takes tokens from up to
+  // n_slots_ active jobs. Jobs of one sequence are fed in order, so its
+  // tables come out in token order.
+  size_t next_job = 0;
+  std::vector<Job*> active;
+  std::vector<int> free_slots;
+  for (int s = n_slots_ - 1; s >= 0; --s) free_slots.push_back(s);
+  std::vector<model::BatchEntry> batch;
+  // For each wanted row: (sequence, token index).
+  std::vector<std::pair<size_t, uint64_t>> rows;
+  logits_.resize(size_t(batch_tokens_) * vocab);
+
+  while (next_job < jobs.size() || !active.empty()) {
+    while (!free_slots.empty() && next_job < jobs.size()) {
+      Job& j = jobs[next_job++];
+      j.slot = free_slots.back();
+      free_slots.pop_back();
+      cache_->clear(j.slot);
+      active.push_back(&j);
+    }
+    batch.clear();
+    rows.clear();
+    for (Job* j : active) {
+      const auto& t = seqs[j->seq];
+      while (j->fed < j->n_in && int(batch.size()) < batch_tokens_) {
+        uint64_t k = j->fed;  // input index within the window
+        model::BatchEntry e;
+        e.token = (P && k == 0) ? s_.start_token : t[j->w.begin + k - P];
+        e.slot = j->slot;
+        e.pos = int32_t(k);
+        // Input k predicts token begin + k + 1 - P.
+        uint64_t predicted = j->w.begin + k + 1 - P;
+        e.want_logits = predicted >= j->w.first && predicted < j->w.end;
+        if (e.want_logits) rows.emplace_back(j->seq, predicted);
+        batch.push_back(e);
+        ++j->fed;
+      }
+      if (int(batch.size()) >= batch_tokens_) break;
+    }
+    if (!batch.empty()) {
+      LLMZIP_RETURN_IF_ERROR(model_.forward(batch, *cache_, pool_, logits_.data()));
+    }
+    // Visit rows: rows of one sequence in order on one thread; sequences spread
+    // over threads in contiguous groups.
+    if (!rows.empty()) {
+      std::vector<size_t> starts;  // row index where a new sequence begins
+      for (size_t r = 0; r < rows.size(); ++r)
+        if (r == 0 || rows[r].first != rows[r - 1].first) starts.push_back(r);
+      // Rows of the same sequence are contiguous only if its windows are fed in
+      // one run; windows of one sequence are consecutive jobs, so they are.
+      starts.push_back(rows.size());
+      std::mutex mu;
+      Status first_error;
+      pool_.parallel_for(starts.size() - 1, [&](size_t b, size_t e, int thread) {
+        for (size_t g = b; g < e; ++g) {
+          for (size_t r = starts[g]; r < starts[g + 1]; ++r) {
+            coder::FrequencyTable& tab = tables_[thread];
+            tab.build_from_logits(logits_.data() + r * vocab, vocab);
+            Status st = visit(rows[r].first, rows[r].second, tab, thread);
+            if (!st) {
+              std::lock_guard<std::mutex> lock(mu);
+              if (first_error.is_ok()) first_error = st;
+              return;
+            }
+          }
+        }
+      });
+      if (!first_error.is_ok()) return first_error;
+    }
+    // Retire finished jobs.
+    for (size_t a = 0; a < active.size();) {
+      if (active[a]->fed == active[a]->n_in) {
+        free_slots.push_back(active[a]->slot);
+        active.erase(active.begin() + a);
+      } else {
+        ++a;
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace llmzip::codec

@@ -1,0 +1,57 @@
+// Runs the model over whole token sequences the way compress does: each
+// sequence is split into the context windows of docs/format.md section 5, the
+// windows of many sequences are packed into batches, and for every token the
+// caller receives that step's integer frequency table (section 6).
+//
+// Used by compress and by score/distance, so the bits score reports are the
+// bits compress spends. Tables are handed out per sequence in token order;
+// different sequences may be handled concurrently on different threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "coder/frequency_table.h"
+#include "common/status.h"
+#include "common/thread_pool.h"
+#include "model/model.h"
+
+namespace llmzip::codec {
+
+struct EvalSettings {
+  uint32_t n_ctx = 512;      // context window (tokens, start token included)
+  bool has_start = true;     // windows begin with start_token
+  int32_t start_token = 0;
+};
+
+// visit(seq, i, table): the frequencies for token i of sequence seq. Called in
+// increasing i for each seq; calls for different seqs may run concurrently.
+// `thread` (0 .. pool.size()-1) identifies the calling worker. A non-ok Status
+// stops the evaluation and is returned.
+using TableVisitor = std::function<Status(size_t seq, size_t i, const coder::FrequencyTable& table, int thread)>;
+
+class Evaluator {
+ public:
+  Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& pool);
+  ~Evaluator();
+
+  // Evaluates all sequences (each a token list) and visits every token's table.
+  Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit);
+
+  // Max tokens per forward call (bounded so the logits buffer stays ~128 MB).
+  int batch_tokens() const { return batch_tokens_; }
+
+ private:
+  const model::Model& model_;
+  EvalSettings s_;
+  ThreadPool& pool_;
+  int batch_tokens_;
+  int n_slots_;
+  std::unique_ptr<model::KvCache> cache_;
+  std::vector<float> logits_;
+  std::vector<coder::FrequencyTable> tables_;  // one per thread
+};
+
+}  // namespace llmzip::codec
