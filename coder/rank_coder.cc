@@ -8,6 +8,10 @@
 
 namespace llmzip::coder {
 
+namespace {
+constexpr uint32_t kSmallRank = 32;
+}  // namespace
+
 uint32_t rank_of(const FrequencyTable& t, uint32_t token) {
   assert(token < t.size());
   const uint32_t* c = t.cumulative();
@@ -25,6 +29,27 @@ int64_t token_of_rank(const FrequencyTable& t, uint32_t rank, std::vector<uint32
   const size_t n = t.size();
   if (rank >= n) return -1;
   const uint32_t* c = t.cumulative();
+  if (rank < kSmallRank) {
+    // Usual case with a good model: keep the best rank+1 (freq, id) pairs in
+    // order while scanning once. Ids come in increasing order, so a later id
+    // displaces a kept one only with a strictly higher frequency.
+    uint32_t best_f[kSmallRank], best_id[kSmallRank];
+    uint32_t kept = 0;
+    const uint32_t want = rank + 1;
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t f = c[j + 1] - c[j];
+      if (kept == want && f <= best_f[kept - 1]) continue;
+      uint32_t pos = kept < want ? kept++ : kept - 1;
+      while (pos > 0 && best_f[pos - 1] < f) {
+        best_f[pos] = best_f[pos - 1];
+        best_id[pos] = best_id[pos - 1];
+        --pos;
+      }
+      best_f[pos] = f;
+      best_id[pos] = uint32_t(j);
+    }
+    return int64_t(best_id[rank]);
+  }
   // The frequency F at that rank, then the (rank - #{f > F})-th id with f == F.
   scratch.resize(n);
   for (size_t j = 0; j < n; ++j) scratch[j] = c[j + 1] - c[j];

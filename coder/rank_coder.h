@@ -19,7 +19,8 @@ namespace llmzip::coder {
 uint32_t rank_of(const FrequencyTable& t, uint32_t token);
 
 // The token whose rank is `rank`, or -1 when rank >= t.size() (corrupt input).
-// O(n) expected (a selection, then a scan); `scratch` is reused between calls.
+// One scan for ranks < 32 (the usual case); otherwise O(n) expected (a
+// selection, then a scan). `scratch` is reused between calls.
 int64_t token_of_rank(const FrequencyTable& t, uint32_t rank, std::vector<uint32_t>& scratch);
 
 // Collects a frame's ranks and produces the payload.
