@@ -2,6 +2,10 @@
 
 #include <xxhash.h>
 
+#if defined(__SSE2__) && !defined(LLMZIP_CODER_SCALAR)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -38,7 +42,26 @@ void FrequencyTable::build_from_logits(const float* logits, size_t n) {
   // Pass 1: fixed point (kept in scratch as int32 bits) and the first argmax.
   int32_t* q = reinterpret_cast<int32_t*>(scratch_.data());
   int32_t m = INT32_MIN;
-  for (size_t j = 0; j < n; ++j) {
+  size_t j0 = 0;
+#if defined(__SSE2__) && !defined(LLMZIP_CODER_SCALAR)
+  // Same values as to_fixed(): maxps returns its second operand (the clamp)
+  // when the logit is NaN; the multiply is exact; cvttps2dq truncates.
+  {
+    const __m128 lo = _mm_set1_ps(-kLogitClamp), hi = _mm_set1_ps(kLogitClamp), scale = _mm_set1_ps(65536.0f);
+    __m128i vmax = _mm_set1_epi32(INT32_MIN);
+    for (; j0 + 4 <= n; j0 += 4) {
+      const __m128 x = _mm_min_ps(_mm_max_ps(_mm_loadu_ps(logits + j0), lo), hi);
+      const __m128i v = _mm_cvttps_epi32(_mm_mul_ps(x, scale));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + j0), v);
+      const __m128i gt = _mm_cmpgt_epi32(v, vmax);
+      vmax = _mm_or_si128(_mm_and_si128(gt, v), _mm_andnot_si128(gt, vmax));
+    }
+    alignas(16) int32_t lanes[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), vmax);
+    for (int32_t v : lanes) m = std::max(m, v);
+  }
+#endif
+  for (size_t j = j0; j < n; ++j) {
     q[j] = to_fixed(logits[j]);
     m = std::max(m, q[j]);
   }

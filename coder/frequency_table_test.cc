@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -89,6 +91,60 @@ TEST(FrequencyTable, SpecialFloatsAreClampedDeterministically) {
   for (size_t j = 0; j < 100; ++j) {
     const uint32_t want = j == 5 || j == 11 ? 1073741775u : 1u;
     EXPECT_EQ(t.freq(uint32_t(j)), want) << j;
+  }
+}
+
+// docs/format.md section 6 written out plainly (scalar, 64-bit everywhere), to
+// check the library's fast paths (SIMD, clamped 32-bit steps, fused passes).
+std::vector<uint32_t> spec_freqs(const std::vector<float>& x) {
+  static constexpr uint32_t E[1024] = {
+#include "coder/exp2_table.inc"
+  };
+  const size_t n = x.size();
+  std::vector<int64_t> q(n);
+  for (size_t j = 0; j < n; ++j) {
+    float v = x[j];
+    if (std::isnan(v) || v < -16384.0f) v = -16384.0f;
+    if (v > 16384.0f) v = 16384.0f;
+    q[j] = int64_t(std::trunc(double(v) * 65536.0));
+  }
+  const int64_t m = *std::max_element(q.begin(), q.end());
+  const size_t a = size_t(std::find(q.begin(), q.end(), m) - q.begin());
+  std::vector<uint64_t> w(n);
+  uint64_t W = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint64_t y = (uint64_t(m - q[j]) * 6051102ull) >> 28;
+    w[j] = (y >> 10) < 32 ? E[y & 1023] >> (y >> 10) : 0;
+    W += w[j];
+  }
+  const uint64_t K = uint64_t((unsigned __int128)(kTotal - n) << 32) / W;
+  std::vector<uint32_t> f(n);
+  uint64_t sum = 0;
+  for (size_t j = 0; j < n; ++j) sum += f[j] = uint32_t(1 + ((w[j] * K) >> 32));
+  f[a] += uint32_t(kTotal - sum);
+  return f;
+}
+
+TEST(FrequencyTable, FastPathsMatchThePlainSpec) {
+  std::mt19937_64 rng(77);
+  std::normal_distribution<float> nd(0.0f, 6.0f);
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t n = 1 + rng() % 700;  // all remainders mod 4 (SIMD tails)
+    std::vector<float> x(n);
+    for (auto& v : x) {
+      switch (rng() % 4) {
+        case 0: {  // any bit pattern: NaNs, infinities, subnormals, huge values
+          const uint32_t bits = uint32_t(rng());
+          std::memcpy(&v, &bits, 4);
+          break;
+        }
+        case 1: v = float(int32_t(rng() % 65) - 32) * 512.0f; break;  // around the clamp
+        default: v = nd(rng);
+      }
+    }
+    FrequencyTable t;
+    t.build_from_logits(x.data(), n);
+    ASSERT_EQ(freqs_of(t), spec_freqs(x)) << "trial " << trial;
   }
 }
 
