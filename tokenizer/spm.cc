@@ -17,7 +17,8 @@ constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581
 
 }  // namespace
 
-SpmModel::SpmModel(const Vocab& vocab) : vocab_(&vocab) {
+SpmModel::SpmModel(const Vocab& vocab, const int32_t byte_token[256]) : vocab_(&vocab) {
+  std::copy(byte_token, byte_token + 256, byte_token_);
   split_words_ = true;
   for (const std::string& piece : vocab.pieces) {
     for (size_t at = piece.find(kSpaceMarker, 1); at != std::string::npos; at = piece.find(kSpaceMarker, at + 1)) {
@@ -29,8 +30,8 @@ SpmModel::SpmModel(const Vocab& vocab) : vocab_(&vocab) {
   }
 }
 
-void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std::vector<int32_t>* out,
-                      std::vector<uint8_t>* byte_of) const {
+void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, WordCache* cache,
+                      std::vector<int32_t>* out) const {
   if (text.empty()) return;
   std::string& esc = s->escaped;
   esc.clear();
@@ -52,12 +53,9 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
   const size_t n = starts.size();
   starts.push_back(static_cast<uint32_t>(esc.size()));
   if (!split_words_) {
-    encode_chunk(0, n, s, out, byte_of);
+    encode_chunk(0, n, s, out);
     return;
   }
-  s->cache.reset(n / 16 + 16);
-  s->cached.clear();
-  s->pool.clear();
   auto is_marker = [&](size_t i) {
     return starts[i + 1] - starts[i] == kSpaceMarker.size() &&
            esc.compare(starts[i], kSpaceMarker.size(), kSpaceMarker) == 0;
@@ -69,18 +67,15 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
     if (i == n || (marker && !prev_marker)) {
       const std::string_view chunk(esc.data() + starts[first], starts[i] - starts[first]);
       const uint64_t h = hash_bytes(chunk);
-      const int32_t hit = s->cache.find(chunk, h);
-      if (hit >= 0) {
-        const auto [at, count] = s->cached[hit];
-        out->insert(out->end(), s->pool.begin() + at, s->pool.begin() + at + count);
+      const int32_t* cached;
+      uint32_t count;
+      if (cache->find(chunk, h, &cached, &count)) {
+        out->insert(out->end(), cached, cached + count);
       } else {
-        const size_t from = out->size(), bytes_from = byte_of->size();
-        encode_chunk(first, i, s, out, byte_of);
-        if (byte_of->size() == bytes_from) {  // only chunks without byte fallback are cached
-          const uint32_t at = static_cast<uint32_t>(s->pool.size());
-          s->pool.insert(s->pool.end(), out->begin() + from, out->end());
-          s->cache.put(chunk, h, static_cast<int32_t>(s->cached.size()));
-          s->cached.emplace_back(at, static_cast<uint32_t>(out->size() - from));
+        const size_t from = out->size();
+        encode_chunk(first, i, s, out);
+        if (std::find(out->begin() + from, out->end(), kNoToken) == out->end()) {
+          cache->insert(chunk, h, out->data() + from, static_cast<uint32_t>(out->size() - from));
         }
       }
       first = i;
@@ -89,8 +84,7 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, std:
   }
 }
 
-void SpmModel::encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out,
-                            std::vector<uint8_t>* byte_of) const {
+void SpmModel::encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out) const {
   const std::string& esc = s->escaped;
   const auto& starts = s->starts;
   auto& syms = s->syms;
@@ -138,10 +132,7 @@ void SpmModel::encode_chunk(size_t first, size_t last, Scratch* s, std::vector<i
       continue;
     }
     // Only single characters can fail here: every merge made a token.
-    for (char c : piece) {
-      out->push_back(kNoToken);
-      byte_of->push_back(static_cast<uint8_t>(c));
-    }
+    for (char c : piece) out->push_back(byte_token_[static_cast<uint8_t>(c)]);
   }
 }
 

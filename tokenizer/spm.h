@@ -8,17 +8,18 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include "tokenizer/string_table.h"
+#include "tokenizer/word_cache.h"
 #include "tokenizer/vocab.h"
 
 namespace llmzip::tokenizer {
 
 class SpmModel {
  public:
-  explicit SpmModel(const Vocab& vocab);
+  // `byte_token[b]`: the token for byte b (-1 if none), used for characters
+  // that form no token.
+  SpmModel(const Vocab& vocab, const int32_t byte_token[256]);
 
   // Reused buffers of one encode call.
   struct Scratch {
@@ -35,26 +36,22 @@ class SpmModel {
     std::vector<uint32_t> starts;  // character starts in `escaped` (+ its end)
     std::vector<Sym> syms;
     std::vector<Bigram> heap;
-    std::vector<int32_t> pool;
-    StringTable cache;                                  // chunk -> index in `cached`
-    std::vector<std::pair<uint32_t, uint32_t>> cached;  // pool ranges
   };
 
   // Appends the ids for `text` (raw bytes). With `space_prefix` a space is put
-  // in front first. Characters that form no token come out as kNoToken
-  // entries, one per byte of `text` (the prefix is always "▁", a token in
-  // every SentencePiece vocabulary we accept); `byte_of` receives, for each
-  // kNoToken entry, the byte it stands for.
+  // in front first. Characters that form no token come out as byte tokens,
+  // or as kNoToken where the vocabulary has no token for a byte. Results of
+  // whole words go through `cache` (see word_cache.h).
   static constexpr int32_t kNoToken = -1;
-  void encode(std::string_view text, bool space_prefix, Scratch* scratch, std::vector<int32_t>* out,
-              std::vector<uint8_t>* byte_of) const;
+  void encode(std::string_view text, bool space_prefix, Scratch* scratch, WordCache* cache,
+              std::vector<int32_t>* out) const;
 
  private:
   // Runs the merges on the characters starts[first..last) of the escaped text.
-  void encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out,
-                    std::vector<uint8_t>* byte_of) const;
+  void encode_chunk(size_t first, size_t last, Scratch* s, std::vector<int32_t>* out) const;
 
   const Vocab* vocab_;
+  int32_t byte_token_[256];
   // True when no piece has "▁" right after another character: then no token
   // can span the boundary before a word's "▁", words are merged independently
   // (same result as one pass over the whole text, far more cache-friendly)

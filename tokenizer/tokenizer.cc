@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdio>
-#include <unordered_map>
+#include <atomic>
 
 #include "tokenizer/bpe.h"
 #include "tokenizer/pretokenizer.h"
 #include "tokenizer/spm.h"
 #include "tokenizer/unicode.h"
+#include "tokenizer/word_cache.h"
 
 namespace llmzip::tokenizer {
 namespace {
@@ -76,10 +77,7 @@ std::string spm_piece_bytes(std::string_view piece, TokenType type) {
   return out;
 }
 
-// Per-call cache entry: where a word's ids sit in the id pool.
-struct CachedWord {
-  uint32_t begin, count;
-};
+std::atomic<uint64_t> g_next_serial{1};
 
 }  // namespace
 
@@ -93,12 +91,9 @@ struct Tokenizer::EncodeState {
   std::vector<uint32_t> offsets;  // byte offset of each code point (+ end)
   std::vector<uint32_t> ends, scratch_ends;
   std::vector<int32_t> word_ids;
-  std::vector<int32_t> pool;
-  StringTable cache;               // word -> index in `cached`
-  std::vector<CachedWord> cached;
+  WordCache* cache = nullptr;  // this thread's, across calls
   // SPM
   SpmModel::Scratch spm;
-  std::vector<uint8_t> byte_of;
 };
 
 Tokenizer::~Tokenizer() = default;
@@ -109,6 +104,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   t->vocab_ = std::move(vocab).value();
   t->file_name_ = file.name();
+  t->serial_ = g_next_serial.fetch_add(1);
   const Vocab& v = *t->vocab_;
   const int32_t n = v.n_vocab();
 
@@ -143,7 +139,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
   }
 
   if (v.kind == ModelKind::kSpm) {
-    t->spm_ = std::make_unique<SpmModel>(v);
+    t->spm_ = std::make_unique<SpmModel>(v, t->byte_token_);
   } else {
     auto pre = PreTokenizer::from_name(v.pre);
     if (!pre) return Status(pre.status().code(), file.name() + ": " + pre.status().message());
@@ -251,10 +247,10 @@ Status Tokenizer::push_byte(uint8_t b, size_t offset, EncodeState* st) const {
 
 Status Tokenizer::encode_bpe_word(std::string_view word, size_t base, EncodeState* st) const {
   const uint64_t h = hash_bytes(word);
-  const int32_t hit = st->cache.find(word, h);
-  if (hit >= 0) {
-    const CachedWord& c = st->cached[hit];
-    st->ids.insert(st->ids.end(), st->pool.begin() + c.begin, st->pool.begin() + c.begin + c.count);
+  const int32_t* cached;
+  uint32_t count;
+  if (st->cache->find(word, h, &cached, &count)) {
+    st->ids.insert(st->ids.end(), cached, cached + count);
     return Status::ok();
   }
   st->word_ids.clear();
@@ -284,20 +280,16 @@ Status Tokenizer::encode_bpe_word(std::string_view word, size_t base, EncodeStat
   }
   if (!exact || pos != word.size()) {
     st->ids.resize(out_begin);
-    fallback = 0;
     for (size_t i = 0; i < word.size(); ++i) {
       LLMZIP_RETURN_IF_ERROR(push_byte(static_cast<uint8_t>(word[i]), base + i, st));
     }
-  } else {
-    st->stats.byte_fallback_bytes += fallback;
+    return Status::ok();
   }
-  // Only exact, fallback-free words are cached, so a cache hit adds nothing
-  // to the statistics.
-  if (exact && fallback == 0 && pos == word.size()) {
-    const uint32_t begin = static_cast<uint32_t>(st->pool.size());
-    st->pool.insert(st->pool.end(), st->ids.begin() + out_begin, st->ids.end());
-    st->cache.put(word, h, static_cast<int32_t>(st->cached.size()));
-    st->cached.push_back(CachedWord{begin, static_cast<uint32_t>(st->ids.size() - out_begin)});
+  st->stats.byte_fallback_bytes += fallback;
+  // Only exact, fallback-free words are cached, so a cache hit never needs to
+  // touch the statistics.
+  if (fallback == 0) {
+    st->cache->insert(word, h, st->ids.data() + out_begin, static_cast<uint32_t>(st->ids.size() - out_begin));
   }
   return Status::ok();
 }
@@ -352,19 +344,18 @@ Status Tokenizer::encode_spm(std::string_view text, EncodeState* st) const {
     const size_t hit = text.find(kSpaceMarker, start);
     const std::string_view seg = text.substr(start, (hit == std::string_view::npos ? text.size() : hit) - start);
     const size_t from = st->ids.size();
-    st->byte_of.clear();
     if (first && prefix && seg.empty()) {
       LLMZIP_RETURN_IF_ERROR(push_byte(' ', 0, st));
       st->stats.byte_fallback_bytes--;  // the prefix is not input
     } else {
-      spm_->encode(seg, first && prefix, &st->spm, &st->ids, &st->byte_of);
+      spm_->encode(seg, first && prefix, &st->spm, &WordCache::for_thread(serial_), &st->ids);
     }
-    size_t k = 0;
     for (size_t i = from; i < st->ids.size(); ++i) {
-      if (st->ids[i] != SpmModel::kNoToken) continue;
-      st->ids[i] = byte_token_[st->byte_of[k++]];
-      st->stats.byte_fallback_bytes++;
-      if (st->ids[i] < 0) ok = false;
+      if (st->ids[i] == SpmModel::kNoToken) {
+        ok = false;
+      } else if (vocab_->types[st->ids[i]] == TokenType::kByte) {
+        st->stats.byte_fallback_bytes++;
+      }
     }
     if (hit == std::string_view::npos) break;
     for (size_t i = 0; i < kSpaceMarker.size(); ++i) {
@@ -395,7 +386,7 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, EncodeStat
     LLMZIP_RETURN_IF_ERROR(encode_spm(text, &st));
   } else {
     std::vector<Fragment> frags;
-    st.cache.reset(text.size() / 32 + 16);
+    st.cache = &WordCache::for_thread(serial_);
     partition(text, &frags);
     for (const Fragment& f : frags) {
       if (f.special >= 0) {

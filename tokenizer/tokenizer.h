@@ -97,6 +97,7 @@ class Tokenizer {
   std::unique_ptr<SpmModel> spm_;
   std::unique_ptr<PreTokenizer> pre_;
   std::string file_name_;
+  uint64_t serial_ = 0;  // identifies this tokenizer's entries in per-thread word caches
   std::vector<std::string> bytes_;  // token_bytes per id
   int32_t byte_token_[256];
   // User-defined tokens (BPE): pieces in llama.cpp's matching order (longest first).
