@@ -32,11 +32,12 @@ inline float tree8(__m256 a) {
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
 }
 
-// F16 scales of `count` (<= 8) consecutive Q8_0 blocks as floats; lanes >= count
-// are +0 (so padded blocks contribute (float)0 * (0 * 0) = +0 to a lane).
-inline __m256 q8_0_scales(const BlockQ8_0* b, int count) {
+// F16 scales of `count` (<= 8) consecutive Q8_0 / Q4_0 blocks (`stride` bytes
+// apart, the scale first) as floats; lanes >= count are +0, so padded blocks
+// contribute (float)0 * (0 * 0) = +0 to a lane.
+inline __m256 block_scales(const uint8_t* first, size_t stride, int count) {
   alignas(16) uint16_t h[8] = {};
-  for (int i = 0; i < count; ++i) h[i] = b[i].d;
+  for (int i = 0; i < count; ++i) std::memcpy(&h[i], first + i * stride, 2);
   return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
 }
 
@@ -48,7 +49,7 @@ inline __m256 act_scales(const float* d, int count) {
 // ---------------------------------------------------------------------------
 // Q8_0 weights x Q8_0 activations.
 //
-// Packed layout (n_tok >= kPackMinTokens): an "8-block group" of 8 consecutive
+// Packed layout: an "8-block group" of 8 consecutive
 // blocks (256 int8) is stored as 4 zmm, zmm k holding bytes 8k..8k+7 of block b
 // in qword b. After 4 VNNI dot steps, the int32 lanes 2b and 2b+1 of one
 // accumulator hold block b's partial sums; one shift+add and a qword->dword
@@ -60,16 +61,10 @@ inline __m256 act_scales(const float* d, int count) {
 // accumulator starts at -128 * sum(w) of the lane, precomputed per weight row:
 // sum((x+128)*w) - 128*sum(w) = sum(x*w), all in exact int32.
 
-constexpr int kPackMinTokens = 4;
-
-// Raw 8 blocks (32 bytes each, at p[b*stride]) -> packed 4 zmm. Blocks >= count are zero.
-inline void pack_group(const int8_t* p, size_t stride, int count, __m512i out[4]) {
-  __m256i blk[8];
-  for (int b = 0; b < 8; ++b) {
-    blk[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + b * stride))
-                       : _mm256_setzero_si256();
-  }
+// 8 blocks of 32 int8 (blk[b]) -> packed 4 zmm (see above).
+inline void pack8(const __m256i blk[8], __m512i out[4]) {
   __m512i r[4];
+#pragma GCC unroll 4
   for (int j = 0; j < 4; ++j)
     r[j] = _mm512_inserti64x4(_mm512_castsi256_si512(blk[2 * j]), blk[2 * j + 1], 1);
   const __m512i lo = _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13);
@@ -82,6 +77,51 @@ inline void pack_group(const int8_t* p, size_t stride, int count, __m512i out[4]
   out[1] = _mm512_shuffle_i64x2(p0, p2, _MM_SHUFFLE(3, 2, 3, 2));
   out[2] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(1, 0, 1, 0));
   out[3] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+// The 32 int8 weights of block b of a row (Q4_0: nibble - 8, low nibbles first).
+template <WeightType T>
+inline __m256i load_weight_block(const uint8_t* row, int b) {
+  if constexpr (T == WeightType::kQ8_0) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ8_0*>(row)[b].qs));
+  } else {
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const BlockQ4_0*>(row)[b].qs));
+    const __m128i m = _mm_set1_epi8(15);
+    const __m256i nib = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(q, m)),
+                                                _mm_and_si128(_mm_srli_epi16(q, 4), m), 1);
+    return _mm256_sub_epi8(nib, _mm256_set1_epi8(8));
+  }
+}
+
+// Group g (blocks 8g .. 8g+count-1) of a weight row, packed; blocks >= count are 0.
+template <WeightType T>
+inline void pack_weight_group(const uint8_t* row, int g, int count, __m512i out[4]) {
+  __m256i blk[8];
+  if (count == 8) {
+#pragma GCC unroll 8
+    for (int b = 0; b < 8; ++b) blk[b] = load_weight_block<T>(row, g * 8 + b);
+  } else {
+    for (int b = 0; b < 8; ++b) blk[b] = b < count ? load_weight_block<T>(row, g * 8 + b) : _mm256_setzero_si256();
+  }
+  pack8(blk, out);
+}
+
+// Group g of an activation row (contiguous int8), packed and biased by +128
+// (padded blocks become 128, harmless against zero weights).
+inline void pack_act_group(const int8_t* xq, int g, int count, __m512i out[4]) {
+  __m256i blk[8];
+  if (count == 8) {
+#pragma GCC unroll 8
+    for (int b = 0; b < 8; ++b) blk[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * 32));
+  } else {
+    for (int b = 0; b < 8; ++b)
+      blk[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * 32))
+                         : _mm256_setzero_si256();
+  }
+  pack8(blk, out);
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) out[k] = _mm512_xor_si512(out[k], bias);
 }
 
 // Lanes 2b, 2b+1 -> block sum b (8 int32).
@@ -161,9 +201,11 @@ inline void q8_0_micro_tail(int nt, const PackedWGroup* const* wrows, const Pack
   }
 }
 
-void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
-                          float* out, size_t out_stride) {
+template <WeightType T>
+void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
+                         float* out, size_t out_stride) {
   constexpr int kNR = 2, kNT = 4;
+  constexpr size_t kBlockBytes = T == WeightType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
@@ -172,29 +214,25 @@ void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, cons
   if (s.w.size() < static_cast<size_t>(n_rows) * ng) s.w.resize(static_cast<size_t>(n_rows) * ng);
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
 
-  // Pack the activations once for all rows of this call. Padded blocks have
-  // w = 0, so they add nothing (and their correction is 0).
+  // Pack the activations once for all rows of this call, the weights once for
+  // all tokens.
   for (int t = 0; t < n_tok; ++t) {
     const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
     for (int g = 0; g < ng; ++g) {
       const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-      __m512i p[4];
-      pack_group(xq + g * 256, 32, count, p);
-      __m512i* dst = s.x[static_cast<size_t>(t) * ng + g].q;
-      for (int k = 0; k < 4; ++k) dst[k] = _mm512_xor_si512(p[k], bias);
+      pack_act_group(xq, g, count, s.x[static_cast<size_t>(t) * ng + g].q);
     }
   }
-  // Pack the weight rows once for all tokens.
   for (int r = 0; r < n_rows; ++r) {
-    const BlockQ8_0* row = reinterpret_cast<const BlockQ8_0*>(w + static_cast<size_t>(r) * w_row_bytes);
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
     for (int g = 0; g < ng; ++g) {
       const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
       PackedWGroup& pg = s.w[static_cast<size_t>(r) * ng + g];
-      pack_group(row[g * 8].qs, sizeof(BlockQ8_0), count, pg.q);
+      pack_weight_group<T>(row, g, count, pg.q);
       __m512i corr = _mm512_setzero_si512();
       for (int k = 0; k < 4; ++k) corr = _mm512_dpbusd_epi32(corr, bias, pg.q[k]);
       pg.neg_corr = _mm512_sub_epi32(_mm512_setzero_si512(), corr);
-      pg.d = q8_0_scales(row + g * 8, count);
+      pg.d = block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count);
     }
   }
 
@@ -224,66 +262,18 @@ void mat_tile_q8_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, cons
   }
 }
 
-// Raw path for few tokens (packing a weight row would cost more than it saves):
-// zmm = 2 consecutive blocks; signed x signed via |w| (unsigned) times x with
-// w's sign; the 8 lanes of each block are then summed by a shuffle tree.
-inline __m256i raw_block_sums(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
-  // 128-bit lanes of v_j: [block 2j (lanes 0-3), block 2j (4-7), block 2j+1, block 2j+1].
-  const __m512i s01 = _mm512_add_epi32(_mm512_shuffle_i64x2(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)),
-                                       _mm512_shuffle_i64x2(v0, v1, _MM_SHUFFLE(3, 1, 3, 1)));
-  const __m512i s23 = _mm512_add_epi32(_mm512_shuffle_i64x2(v2, v3, _MM_SHUFFLE(2, 0, 2, 0)),
-                                       _mm512_shuffle_i64x2(v2, v3, _MM_SHUFFLE(3, 1, 3, 1)));
-  // 128-bit lane k of s01: 4 partials of block k; of s23: of block k+4.
-  const __m512i x = _mm512_add_epi32(_mm512_unpacklo_epi32(s01, s23), _mm512_unpackhi_epi32(s01, s23));
-  const __m512i y = _mm512_add_epi32(_mm512_unpacklo_epi64(x, x), _mm512_unpackhi_epi64(x, x));
-  // Lane k: dword 0 = block k, dword 1 = block k+4.
-  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
-  return _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, y));
-}
+// For a single token, packing a weight row costs more than it saves; the AVX2
+// kernel (one block per ymm, no packing) is faster there. Set at install time.
+MatTileFn g_single_token_tile[kNumWeightTypes] = {};
 
-inline __m256i load_block_or_zero(const int8_t* p, bool live) {
-  return live ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)) : _mm256_setzero_si256();
-}
-
-void mat_tile_q8_0_raw(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
-                       size_t out_stride) {
-  const int n = x.n;
-  const int nb = n / kQK8_0;
-  const int ng = (nb + 7) / 8;
-  for (int r = 0; r < n_rows; ++r) {
-    const BlockQ8_0* row = reinterpret_cast<const BlockQ8_0*>(w + static_cast<size_t>(r) * w_row_bytes);
-    for (int t = 0; t < n_tok; ++t) {
-      const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
-      __m256 acc = _mm256_setzero_ps();
-      for (int g = 0; g < ng; ++g) {
-        const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-        __m512i v[4];
-        for (int j = 0; j < 4; ++j) {
-          const int b0 = g * 8 + 2 * j;
-          const bool l0 = 2 * j < count, l1 = 2 * j + 1 < count;
-          const __m512i wq = _mm512_inserti64x4(_mm512_castsi256_si512(load_block_or_zero(row[b0].qs, l0)),
-                                                load_block_or_zero(l1 ? row[b0 + 1].qs : row[b0].qs, l1), 1);
-          const __m512i xv = _mm512_inserti64x4(_mm512_castsi256_si512(load_block_or_zero(xq + b0 * 32, l0)),
-                                                load_block_or_zero(xq + (b0 + 1) * 32, l1), 1);
-          const __mmask64 neg = _mm512_movepi8_mask(wq);
-          const __m512i xs = _mm512_mask_sub_epi8(xv, neg, _mm512_setzero_si512(), xv);
-          v[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(wq), xs);
-        }
-        const __m256 isum = _mm256_cvtepi32_ps(raw_block_sums(v[0], v[1], v[2], v[3]));
-        const __m256 dx = act_scales(x.d + static_cast<size_t>(t) * nb + g * 8, count);
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(isum, _mm256_mul_ps(q8_0_scales(row + g * 8, count), dx)));
-      }
-      out[static_cast<size_t>(t) * out_stride + r] = tree8(acc);
-    }
-  }
-}
-
-void mat_tile_q8_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
-                   size_t out_stride) {
-  if (n_tok >= kPackMinTokens) {
-    mat_tile_q8_0_packed(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+template <WeightType T>
+void mat_tile_q_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                  size_t out_stride) {
+  const MatTileFn single = g_single_token_tile[static_cast<int>(T)];
+  if (n_tok == 1 && single != nullptr) {
+    single(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
   } else {
-    mat_tile_q8_0_raw(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+    mat_tile_q_0_packed<T>(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
   }
 }
 
@@ -428,7 +418,12 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
 }  // namespace
 
 void install_avx512_kernels(Kernels& k) {
-  k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q8_0;
+  // The table arrives filled with the AVX2 entries: keep those for one token.
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0}) {
+    g_single_token_tile[static_cast<int>(t)] = k.mat_tile[static_cast<int>(t)];
+  }
+  k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
+  k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_q_0<WeightType::kQ4_0>;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;
