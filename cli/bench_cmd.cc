@@ -103,7 +103,7 @@ int run_bench(const Args& a) {
     const std::string shown = f == "-" ? "<stdin>" : f;
     for (const auto& m : models) {
       const uint64_t mb = model_file_bytes(*m);
-      for (codec::Method method : {codec::Method::kAc, codec::Method::kRankZlib, codec::Method::kTbyt}) {
+      for (codec::Method method : {codec::Method::kArithmetic, codec::Method::kRankZlib, codec::Method::kTokenByToken}) {
         if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), m->name.c_str(), codec::method_name(method));
         auto row = bench_llmzip(*m, mb, shown, *data, method, threads);
         if (!row) {

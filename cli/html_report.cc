@@ -14,6 +14,7 @@ namespace {
 // Chosen around where text models spend their bits: most tokens of fluent
 // text cost under 4 bits, surprises 10+.
 constexpr double kBucketTop[kHtmlBuckets - 1] = {0.25, 1, 2, 4, 6, 8, 11, 15};
+constexpr const char* kBucketEdge[kHtmlBuckets] = {"0", ".25", "1", "2", "4", "6", "8", "11", "15"};
 constexpr const char* kBucketLabel[kHtmlBuckets] = {"&lt;0.25", "0.25–1", "1–2", "2–4", "4–6",
                                                     "6–8",      "8–11",   "11–15", "≥15"};
 // A light-to-dark yellow-orange-brown ramp (ColorBrewer YlOrBr, 9 classes):
@@ -181,6 +182,7 @@ box.addEventListener('mousemove',function(e){
   tip.style.left=x+'px';tip.style.top=y+'px';
 });
 box.addEventListener('mouseleave',function(){tip.style.display='none';});
+document.body.setAttribute('data-ready','1');
 })();
 )JS";
 
@@ -278,10 +280,11 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
       const double pct = toks.empty() ? 0 : 100.0 * double(tok_in[b]) / double(toks.size());
       o += "<text x=" + std::to_string(x + bw / 2) + " y=" + std::to_string(base - h - 4) + " text-anchor=middle>" +
            num(pct, pct < 10 ? 1 : 0) + "</text>\n";
-      o += "<text x=" + std::to_string(x + bw / 2) + " y=" + std::to_string(base + 14) + " text-anchor=middle>" +
-           kBucketLabel[b] + "</text>\n";
+      // Band edges as ticks under the bars' left edges (full labels would collide).
+      o += "<text x=" + std::to_string(x) + " y=" + std::to_string(base + 14) + " text-anchor=middle>" +
+           kBucketEdge[b] + "</text>\n";
     }
-    o += "<text x=8 y=" + std::to_string(base + 34) + ">% of tokens per cost band (bits)</text>\n</svg>\n";
+    o += "<text x=8 y=" + std::to_string(base + 34) + ">% of tokens per cost band (edges in bits)</text>\n</svg>\n";
     o += "<div class=note>";
     double share_hi = 0;
     for (int b = 5; b < kHtmlBuckets; ++b) share_hi += bits_in[b];

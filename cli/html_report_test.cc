@@ -182,6 +182,7 @@ TEST(HtmlReport, RendersInHeadlessChromium) {
   const std::string parsed((std::istreambuf_iterator<char>(d)), {});
   EXPECT_EQ(count(parsed, "<span class=\"b"), toks.size());
   EXPECT_NE(parsed.find("id=\"tip\""), std::string::npos);
+  EXPECT_NE(parsed.find("data-ready=\"1\""), std::string::npos);  // the inline script ran to its end
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
