@@ -36,7 +36,12 @@ Result<Method> method_from_name(const std::string& name) {
   return Status(ErrorCode::kInvalidArgument, "unknown method '" + name + "' (supported: ac, rank-zlib, tbyt)");
 }
 
-Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p) {
+uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
+  if (input_size < 0) return 16384;
+  return std::clamp<uint64_t>(uint64_t(input_size) / 32, uint64_t(4) * n_ctx, 65536);
+}
+
+Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {
   container::FileHeader h;
   const auto& cfg = m.model->config();
   uint32_t ctx = p.context;
@@ -47,7 +52,7 @@ Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p)
   if (cfg.n_ctx_train > 0 && ctx > uint32_t(cfg.n_ctx_train))
     return Status(ErrorCode::kInvalidArgument, "context " + std::to_string(ctx) + " exceeds the model's " +
                                                    std::to_string(cfg.n_ctx_train) + " tokens");
-  uint64_t fb = p.frame_bytes ? p.frame_bytes : uint64_t(ctx) * kDefaultFrameBytesPerContextToken;
+  uint64_t fb = p.frame_bytes ? p.frame_bytes : default_frame_bytes(input_size, ctx);
   fb = std::min<uint64_t>(fb, container::kMaxFrameOriginalSize);
   h.method = p.method;
   h.numerics_version = model::kNumericsVersion;
@@ -67,7 +72,7 @@ Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p)
 
 Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p, const ProgressFn& progress,
                 Stats* stats_out) {
-  auto hdr = make_header(m, p);
+  auto hdr = make_header(m, p, in.size_hint());
   if (!hdr) return hdr.status();
   auto probe = make_encoder(p.method);
   if (!probe) return probe.status();

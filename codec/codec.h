@@ -27,13 +27,14 @@ Result<Method> method_from_name(const std::string& name);
 struct Params {
   int threads = 1;            // worker threads (>= 1)
   uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
-  uint64_t frame_bytes = 0;   // target frame size; 0 = kDefaultFrameBytesPerContextToken * context
+  uint64_t frame_bytes = 0;   // target frame size; 0 = default_frame_bytes()
   Method method = Method::kArithmetic;
 };
 constexpr uint32_t kDefaultContext = 512;
-// Default frame size: about one context window of text (a few bytes a token),
-// so most frames are coded without sliding the window (format.md section 5).
-constexpr uint64_t kDefaultFrameBytesPerContextToken = 4;
+// Default frame size (format.md section 4): input size / 32, at least about one
+// context window of text (4 bytes a token), at most 64 KiB; 16 KiB when the
+// input size is unknown (a pipe).
+uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
 
 struct Progress {
   uint64_t in_bytes = 0;   // input consumed so far
@@ -59,6 +60,6 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
 
 // The header values compress would write for `m` and `p` (context and frame
 // size resolved, flags set from the tokenizer).
-Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p);
+Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size = -1);
 
 }  // namespace llmzip::codec

@@ -26,8 +26,8 @@ size_t next_frame_length(std::string_view rest, uint64_t target, bool at_end) {
 std::vector<Window> context_windows(uint64_t n_tokens, uint32_t n_ctx, bool has_start) {
   std::vector<Window> out;
   const uint64_t P = has_start ? 1 : 0;
-  const uint64_t C = n_ctx, R = C / 2;
-  assert(C >= 2 && P + R <= C);
+  const uint64_t C = n_ctx, R = C / 4;
+  assert(C >= 2 && P + R < C);
   uint64_t b = 0, first = 0;
   for (uint64_t i = 0; i < n_tokens; ++i) {
     if (P + (i - b) > C) {

@@ -69,7 +69,7 @@ TEST(Framing, FrameSizesWithinBoundsAndCoverInput) {
 TEST(Framing, ContextWindowsMatchClosedForm) {
   for (bool has_start : {true, false}) {
     for (uint32_t C : {2u, 3u, 8u, 31u, 512u}) {
-      const uint64_t P = has_start, R = C / 2, D = C + 1 - P - R;
+      const uint64_t P = has_start, R = C / 4, D = C + 1 - P - R;
       for (uint64_t n : {0ull, 1ull, 5ull, 600ull, 2000ull}) {
         auto ws = context_windows(n, C, has_start);
         uint64_t covered = 0;
@@ -86,12 +86,12 @@ TEST(Framing, ContextWindowsMatchClosedForm) {
       }
     }
   }
-  // Documented example: C = 512, P = 1: restarts before t_512, t_768.
+  // Documented example: C = 512, P = 1: restarts before t_512, t_896.
   auto ws = context_windows(1000, 512, true);
   ASSERT_EQ(ws.size(), 3u);
   EXPECT_EQ(ws[1].first, 512u);
-  EXPECT_EQ(ws[1].begin, 256u);
-  EXPECT_EQ(ws[2].first, 768u);
+  EXPECT_EQ(ws[1].begin, 384u);
+  EXPECT_EQ(ws[2].first, 896u);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
   p.threads = std::max(1, opt.threads);
   p.context = opt.context;
   p.frame_bytes = opt.frame_bytes;
-  auto hdr = make_header(m, p);
+  auto hdr = make_header(m, p, int64_t(text.size()));
   if (!hdr) return hdr.status();
   const container::FileHeader& h = *hdr;
   ThreadPool pool(p.threads);

@@ -46,6 +46,36 @@ void GgufWriter::add_i32_array(std::string_view k, const std::vector<int32_t>& v
   for (int32_t x : v) put_le32(kv_bytes_, uint32_t(x));
 }
 
+void GgufWriter::put_value_body(const Value& v) {
+  switch (v.type) {
+    case ValueType::kU8: case ValueType::kI8: case ValueType::kBool: kv_bytes_.push_back(char(v.u)); break;
+    case ValueType::kU16: case ValueType::kI16: put_le16(kv_bytes_, uint16_t(v.u)); break;
+    case ValueType::kU32: case ValueType::kI32: put_le32(kv_bytes_, uint32_t(v.u)); break;
+    case ValueType::kU64: case ValueType::kI64: put_le64(kv_bytes_, v.u); break;
+    case ValueType::kF32: put_lef32(kv_bytes_, float(v.f)); break;
+    case ValueType::kF64: put_lef64(kv_bytes_, v.f); break;
+    case ValueType::kString: put_str(kv_bytes_, v.str); break;
+    case ValueType::kArray: {
+      put_le32(kv_bytes_, uint32_t(v.elem_type));
+      put_le64(kv_bytes_, v.count);
+      if (v.elem_type == ValueType::kString) {
+        for (auto s : v.strings) put_str(kv_bytes_, s);
+      } else if (v.elem_type == ValueType::kArray) {
+        for (const auto& item : v.items) put_value_body(item);
+      } else {
+        static const uint32_t kSize[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+        kv_bytes_.append(reinterpret_cast<const char*>(v.raw), v.count * kSize[uint32_t(v.elem_type)]);
+      }
+      break;
+    }
+  }
+}
+
+void GgufWriter::add_value(std::string_view k, const Value& v) {
+  key(k, v.type);
+  put_value_body(v);
+}
+
 void GgufWriter::add_tensor(std::string_view name, TensorType type, std::vector<uint64_t> ne, std::string data) {
   const TypeTraits* tt = type_traits(static_cast<uint32_t>(type));
   (void)tt;

@@ -25,6 +25,8 @@ class GgufWriter {
   void add_string_array(std::string_view key, const std::vector<std::string>& v);
   void add_f32_array(std::string_view key, const std::vector<float>& v);
   void add_i32_array(std::string_view key, const std::vector<int32_t>& v);
+  // Copies a value read from another file (any type, nested arrays included).
+  void add_value(std::string_view key, const Value& v);
 
   // `data` must hold exactly the bytes for `ne` elements of `type` (row-major,
   // ne[0] innermost); dims beyond n_dims are ignored.
@@ -41,6 +43,7 @@ class GgufWriter {
     std::string data;
   };
   void key(std::string_view k, ValueType t);
+  void put_value_body(const Value& v);
   uint32_t alignment_;
   uint64_t n_kv_ = 0;
   std::string kv_bytes_;
