@@ -86,7 +86,11 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
   pool.parallel_for(static_cast<size_t>(n) * c.n_head, [&](size_t b, size_t e, int thread) {
     float* scratch = ws.scratch[thread].data();
     for (size_t i = b; i < e; ++i) {
-      const size_t t = i / c.n_head;
+      // Item order alternates between the two ends of the batch, so that the
+      // contiguous chunks the threads get carry similar causal work (a frame's
+      // late tokens attend to many more keys than its early ones).
+      const size_t r = i / c.n_head;
+      const size_t t = r % 2 == 0 ? r / 2 : static_cast<size_t>(n) - 1 - r / 2;
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
       const BatchEntry& be = batch[t];
