@@ -164,6 +164,167 @@ void quantize_q8_0(const float* x, int n, int8_t* qs, float* d) {
 }
 
 // ---------------------------------------------------------------------------
+// K-quants (super-blocks of 256) x Q8_K activations. The integer sums are
+// exact in any order; the float part per super-block is scalar code with the
+// kernels.h order, summed sequentially.
+
+inline int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+// a_lo * s_lo over the low 128 bits and a_hi * s_hi over the high 128 bits of
+// int16 pair sums, in int32 lanes.
+inline __m256i scale_halves(__m256i p16, int s_lo, int s_hi) {
+  return _mm256_madd_epi16(p16, _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(s_hi)),
+                                                 _mm_set1_epi16(static_cast<int16_t>(s_lo))));
+}
+
+float dot_q4_k_row(const BlockQ4_K* blk, const int8_t* xq, const float* xd, const int16_t* bs, int nb) {
+  const __m256i m4 = _mm256_set1_epi8(15);
+  float acc = 0.0f;
+  for (int b = 0; b < nb; ++b) {
+    const BlockQ4_K& w = blk[b];
+    uint8_t sc[8], m[8];
+    unpack_q4_k_scales(w.scales, sc, m);
+    const int8_t* y = xq + b * kQK_K;
+    __m256i isc = _mm256_setzero_si256();
+    for (int k = 0; k < 4; ++k) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * k));
+      const __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4),
+                                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k)));
+      const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k + 32)));
+      isc = _mm256_add_epi32(isc, scale_halves(lo, sc[2 * k], sc[2 * k]));
+      isc = _mm256_add_epi32(isc, scale_halves(hi, sc[2 * k + 1], sc[2 * k + 1]));
+    }
+    const int32_t isum_sc = hsum_i32(isc);
+    // isum_m = sum_s m[s] * (bsums[2s] + bsums[2s+1]).
+    const __m256i b16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + b * 16));
+    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+    const __m256i mm = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));  // m0 m0 m1 m1 ...
+    const int32_t isum_m = hsum_i32(_mm256_madd_epi16(b16, mm));
+    const float p = static_cast<float>(isum_sc) * (xd[b] * f16_to_f32(w.d));
+    const float q = static_cast<float>(isum_m) * (xd[b] * f16_to_f32(w.dmin));
+    acc = acc + (p - q);
+  }
+  return acc;
+}
+
+float dot_q6_k_row(const BlockQ6_K* blk, const int8_t* xq, const float* xd, const int16_t* bs, int nb) {
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i m2 = _mm256_set1_epi8(3);
+  float acc = 0.0f;
+  for (int b = 0; b < nb; ++b) {
+    const BlockQ6_K& w = blk[b];
+    __m256i dot = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = w.ql + 64 * h;
+      const uint8_t* qh = w.qh + 32 * h;
+      const int8_t* sc = w.scales + 8 * h;
+      const int8_t* y = xq + b * kQK_K + 128 * h;
+      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+      const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh));
+      // Unsigned 6-bit q (0..63); the -32 offset is applied below through bsums.
+      const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m2), 4));
+      const __m256i q2 = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m2), 4));
+      const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
+      const __m256i q4 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
+      const __m256i qs[4] = {q1, q2, q3, q4};
+      for (int j = 0; j < 4; ++j) {
+        const __m256i p16 =
+            _mm256_maddubs_epi16(qs[j], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 32 * j)));
+        dot = _mm256_add_epi32(dot, scale_halves(p16, sc[2 * j], sc[2 * j + 1]));
+      }
+    }
+    // sum_s sc[s] * sum_{i in s} (q_i - 32) y_i = dot - 32 * sum_s sc[s] * bsums[s].
+    const __m256i b16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + b * 16));
+    const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+    const int32_t corr = hsum_i32(_mm256_madd_epi16(b16, s16));
+    const int32_t isum = hsum_i32(dot) - 32 * corr;
+    const float v = static_cast<float>(isum) * (xd[b] * f16_to_f32(w.d));
+    acc = acc + v;
+  }
+  return acc;
+}
+
+template <WeightType T>
+void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                size_t out_stride) {
+  const int n = x.n;
+  const int nb = n / kQK_K;
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    for (int t = 0; t < n_tok; ++t) {
+      const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+      const float* xd = x.d + static_cast<size_t>(t) * nb;
+      const int16_t* bs = x.bsums + static_cast<size_t>(t) * (n / 16);
+      float v;
+      if constexpr (T == WeightType::kQ4_K) {
+        v = dot_q4_k_row(reinterpret_cast<const BlockQ4_K*>(row), xq, xd, bs, nb);
+      } else {
+        v = dot_q6_k_row(reinterpret_cast<const BlockQ6_K*>(row), xq, xd, bs, nb);
+      }
+      out[static_cast<size_t>(t) * out_stride + r] = v;
+    }
+  }
+}
+
+// Sum of 16 int8 (exact): sad of (q ^ 0x80) as unsigned against 0, minus 16*128.
+inline int16_t sum16_i8(__m128i q) {
+  const __m128i sad = _mm_sad_epu8(_mm_xor_si128(q, _mm_set1_epi8(static_cast<char>(0x80))), _mm_setzero_si128());
+  return static_cast<int16_t>(_mm_cvtsi128_si32(sad) + _mm_extract_epi16(sad, 4) - 16 * 128);
+}
+
+void quantize_q8_k(const float* x, int n, int8_t* qs, float* d, int16_t* bsums) {
+  assert(n % kQK_K == 0);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  for (int b = 0; b < n / kQK_K; ++b) {
+    const float* xb = x + b * kQK_K;
+    int8_t* q = qs + b * kQK_K;
+    __m256 mv = _mm256_setzero_ps();
+    for (int i = 0; i < kQK_K; i += 8) mv = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb + i), abs_mask), mv);
+    const float amax = hmax(mv);
+    if (amax == 0.0f) {
+      d[b] = 0.0f;
+      std::memset(q, 0, kQK_K);
+      for (int j = 0; j < 16; ++j) bsums[b * 16 + j] = 0;
+      continue;
+    }
+    // The first element whose |x| is the maximum (the scalar loop's strict '>').
+    int first = 0;
+    const __m256 va = _mm256_set1_ps(amax);
+    for (int i = 0; i < kQK_K; i += 8) {
+      const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + i), abs_mask), va, _CMP_EQ_OQ));
+      if (hit) {
+        first = i + __builtin_ctz(static_cast<unsigned>(hit));
+        break;
+      }
+    }
+    const float iscale = -127.0f / xb[first];
+    const __m256 vi = _mm256_set1_ps(iscale);
+    const __m256 v127 = _mm256_set1_ps(127.0f);
+    for (int i = 0; i < kQK_K; i += 32) {
+      __m256 v[4];
+      for (int j = 0; j < 4; ++j) {
+        // min(127, round_half_even(iscale * x)): vminps(a, b) = a < b ? a : b.
+        v[j] = _mm256_min_ps(v127, round_half_even(_mm256_mul_ps(vi, _mm256_loadu_ps(xb + i + 8 * j))));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), pack_i8(v[0], v[1], v[2], v[3]));
+    }
+    for (int j = 0; j < 16; ++j)
+      bsums[b * 16 + j] = sum16_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * j)));
+    d[b] = 1.0f / iscale;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Float kernels
 
 // Floats i..i+count-1 (count 0..8), zeros beyond.
@@ -355,7 +516,10 @@ void install_avx2_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_float<WeightType::kF32>;
   k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
+  k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_k<WeightType::kQ4_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.quantize_q8_0 = quantize_q8_0;
+  k.quantize_q8_k = quantize_q8_k;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;
