@@ -164,10 +164,10 @@ TEST_P(DeterminismTest, BatchingThreadsAndIsaDoNotChangeAnyBit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, DeterminismTest,
-                         ::testing::Values("stories260K", "rand-llama-gqa.F16",
+                         ::testing::Values("stories260K", "rand-llama-gqa.F32", "rand-llama-gqa.F16",
                                            "rand-llama-gqa.BF16", "rand-llama-gqa.Q8_0", "rand-llama-gqa.Q4_0",
                                            "rand-llama-gqa.Q4_K_M", "rand-llama-gqa.Q6_K", "rand-llama-tied.Q8_0",
-                                           "rand-qwen2.Q8_0"),
+                                           "rand-qwen2.F32", "rand-qwen2.Q8_0"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& ch : s) if (ch == '.' || ch == '-') ch = '_';

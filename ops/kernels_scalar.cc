@@ -107,21 +107,25 @@ float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
         uint8_t sc[8], m[8];
         unpack_q4_k_scales(blk->scales, sc, m);
         const int8_t* q8 = xq + b * kQK_K;
-        int32_t isum_sc = 0, isum_m = 0;
+        uint8_t q[kQK_K];
         for (int k = 0; k < 4; ++k) {
-          int32_t lo = 0, hi = 0;
           for (int i = 0; i < 32; ++i) {
-            lo += (blk->qs[32 * k + i] & 15) * int32_t{q8[64 * k + i]};
-            hi += (blk->qs[32 * k + i] >> 4) * int32_t{q8[64 * k + 32 + i]};
+            q[64 * k + i] = blk->qs[32 * k + i] & 15;
+            q[64 * k + 32 + i] = blk->qs[32 * k + i] >> 4;
           }
-          isum_sc += sc[2 * k] * lo + sc[2 * k + 1] * hi;
+        }
+        int32_t isum_sc = 0, isum_m = 0;
+        for (int s = 0; s < 8; ++s) {
+          int32_t sub = 0;
+          for (int i = 0; i < 32; ++i) sub += int32_t{q[32 * s + i]} * q8[32 * s + i];
+          isum_sc += sc[s] * sub;
         }
         for (int s = 0; s < 8; ++s) {
           isum_m += m[s] * (int32_t{bs[b * 16 + 2 * s]} + bs[b * 16 + 2 * s + 1]);
         }
         const float p = static_cast<float>(isum_sc) * (xd[b] * f16_to_f32(blk->d));
-        const float q = static_cast<float>(isum_m) * (xd[b] * f16_to_f32(blk->dmin));
-        acc = acc + (p - q);
+        const float mq = static_cast<float>(isum_m) * (xd[b] * f16_to_f32(blk->dmin));
+        acc = acc + (p - mq);
       }
       return acc;
     }
@@ -133,25 +137,24 @@ float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
       for (int b = 0; b < nb; ++b) {
         const BlockQ6_K* blk = reinterpret_cast<const BlockQ6_K*>(w) + b;
         const int8_t* q8 = xq + b * kQK_K;
-        int32_t isum = 0;
+        int8_t q[kQK_K];  // q - 32, in element order
         for (int h = 0; h < 2; ++h) {
           const uint8_t* ql = blk->ql + 64 * h;
           const uint8_t* qh = blk->qh + 32 * h;
-          const int8_t* sc = blk->scales + 8 * h;
-          const int8_t* y = q8 + 128 * h;
-          int32_t sub[8] = {};  // sub-block sums, indexed like the scales
+          int8_t* y = q + 128 * h;
           for (int l = 0; l < 32; ++l) {
-            const int is = l / 16;
-            const int q1 = ((ql[l] & 15) | ((qh[l] >> 0 & 3) << 4)) - 32;
-            const int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2 & 3) << 4)) - 32;
-            const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4 & 3) << 4)) - 32;
-            const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6 & 3) << 4)) - 32;
-            sub[is + 0] += q1 * y[l];
-            sub[is + 2] += q2 * y[l + 32];
-            sub[is + 4] += q3 * y[l + 64];
-            sub[is + 6] += q4 * y[l + 96];
+            y[l] = static_cast<int8_t>(((ql[l] & 15) | ((qh[l] >> 0 & 3) << 4)) - 32);
+            y[l + 32] = static_cast<int8_t>(((ql[l + 32] & 15) | ((qh[l] >> 2 & 3) << 4)) - 32);
+            y[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | ((qh[l] >> 4 & 3) << 4)) - 32);
+            y[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | ((qh[l] >> 6 & 3) << 4)) - 32);
           }
-          for (int s = 0; s < 8; ++s) isum += sc[s] * sub[s];
+        }
+        // Sub-block s covers elements 16s..16s+15 and uses scales[s].
+        int32_t isum = 0;
+        for (int sb = 0; sb < 16; ++sb) {
+          int32_t sub = 0;
+          for (int i = 0; i < 16; ++i) sub += int32_t{q[16 * sb + i]} * q8[16 * sb + i];
+          isum += blk->scales[sb] * sub;
         }
         const float v = static_cast<float>(isum) * (xd[b] * f16_to_f32(blk->d));
         acc = acc + v;
