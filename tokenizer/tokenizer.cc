@@ -180,12 +180,11 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
 void Tokenizer::partition(std::string_view text, std::vector<Fragment>* out) const {
   out->clear();
   if (text.empty()) return;
-  if (specials_.empty()) {
-    out->push_back({0, text.size(), -1});
-    return;
-  }
-  // Every occurrence of every user-defined piece: (matching order, position).
-  std::vector<std::pair<int32_t, size_t>> occ;
+  out->push_back({0, text.size(), -1});
+  if (specials_.empty()) return;
+  // Which user-defined pieces occur at all (each is looked for until found once).
+  std::vector<uint8_t> seen(specials_.size(), 0);
+  std::vector<int32_t> present;
   for (size_t pos = 0; pos < text.size(); ++pos) {
     const auto& lens = special_lengths_[static_cast<uint8_t>(text[pos])];
     if (lens.empty()) continue;
@@ -195,43 +194,39 @@ void Tokenizer::partition(std::string_view text, std::vector<Fragment>* out) con
       pair_ok = (special_pairs_[pair >> 6] >> (pair & 63)) & 1;
     }
     for (const SpecialLength& l : lens) {
-      if (l.len > text.size() - pos || (l.len >= 2 && !pair_ok)) continue;
+      if (l.len > text.size() - pos || (l.len >= 2 && !pair_ok) || (l.only >= 0 && seen[l.only])) continue;
       const std::string_view cand = text.substr(pos, l.len);
       const int32_t order = l.only >= 0 ? (cand == specials_[l.only].first ? l.only : -1) : special_order_.find(cand);
-      if (order >= 0) occ.emplace_back(order, pos);
+      if (order >= 0 && !seen[order]) {
+        seen[order] = 1;
+        present.push_back(order);
+      }
     }
   }
-  if (occ.empty()) {
-    out->push_back({0, text.size(), -1});
-    return;
-  }
-  // Replay llama.cpp: piece by piece in matching order, each finds its
-  // leftmost non-overlapping occurrences inside what is still raw text.
-  std::sort(occ.begin(), occ.end());
-  std::vector<int32_t> owner(text.size(), -1);  // token id covering each byte
-  std::vector<size_t> starts;
-  int32_t current = -1;
-  size_t last_end = 0;
-  for (const auto& [order, pos] : occ) {
-    if (order != current) current = order, last_end = 0;
+  // Replay llama.cpp: piece by piece in matching order (longest first), each
+  // cuts its leftmost non-overlapping occurrences out of what is still raw.
+  std::sort(present.begin(), present.end());
+  std::vector<Fragment> next;
+  for (int32_t order : present) {
     const auto& [piece, id] = specials_[order];
-    if (pos < last_end) continue;
-    bool free = true;
-    for (size_t k = pos; k < pos + piece.size() && free; ++k) free = owner[k] < 0;
-    if (!free) continue;
-    std::fill(owner.begin() + pos, owner.begin() + pos + piece.size(), id);
-    starts.push_back(pos);
-    last_end = pos + piece.size();
+    next.clear();
+    for (const Fragment& f : *out) {
+      if (f.special >= 0) {
+        next.push_back(f);
+        continue;
+      }
+      size_t from = f.begin;
+      for (;;) {
+        const size_t hit = text.substr(0, f.end).find(piece, from);
+        if (hit == std::string_view::npos) break;
+        if (hit > from) next.push_back({from, hit, -1});
+        next.push_back({hit, hit + piece.size(), id});
+        from = hit + piece.size();
+      }
+      if (from < f.end) next.push_back({from, f.end, -1});
+    }
+    out->swap(next);
   }
-  std::sort(starts.begin(), starts.end());
-  size_t raw = 0;
-  for (size_t s : starts) {
-    if (s > raw) out->push_back({raw, s, -1});
-    const int32_t id = owner[s];
-    out->push_back({s, s + vocab_->pieces[id].size(), id});
-    raw = s + vocab_->pieces[id].size();
-  }
-  if (raw < text.size()) out->push_back({raw, text.size(), -1});
 }
 
 Status Tokenizer::push_byte(uint8_t b, size_t offset, EncodeState* st) const {

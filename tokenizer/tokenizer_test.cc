@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "common/testutil.h"
 #include "gguf/writer.h"
@@ -292,6 +294,60 @@ TEST(TokenizerTest, Stories260kGoldenTokens) {
   }
 }
 
+// The per-thread word caches must never change a result: many threads
+// encoding overlapping texts with two tokenizers in turn agree with a fresh
+// single-threaded run.
+TEST(TokenizerTest, ThreadsAndCachesGiveIdenticalIds) {
+  LLMZIP_REQUIRE_TESTDATA(dir);
+  auto a = load(dir + "/vocab/ggml-vocab-gpt-2.gguf");
+  auto b = load(dir + "/vocab/ggml-vocab-llama-spm.gguf");
+  ASSERT_TRUE(a && b);
+  const std::string text = testutil::read_file(dir + "/vocab/ggml-vocab-gpt-2.gguf.inp") +
+                           testutil::read_file(dir + "/texts/plain_english.txt");
+  std::vector<std::string> pieces;
+  for (size_t i = 0; i < text.size(); i += 700) pieces.push_back(text.substr(i, 1500));
+  std::vector<std::vector<int32_t>> want_a, want_b;
+  for (const auto& p : pieces) {
+    want_a.push_back(*a->encode(p));
+    want_b.push_back(*b->encode(p));
+  }
+  std::vector<int> bad(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = t % 2; i < pieces.size(); ++i) {
+          const size_t k = (i * 7 + t) % pieces.size();
+          auto ga = a->encode(pieces[k]);
+          auto gb = b->encode(pieces[k]);
+          if (!ga || !gb || *ga != want_a[k] || *gb != want_b[k]) ++bad[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad, std::vector<int>(4, 0));
+}
+
+// Long runs (one huge word, a huge run of user-defined spaces) stay
+// near-linear and lossless.
+TEST(TokenizerTest, LongRunsRoundTrip) {
+  LLMZIP_REQUIRE_TESTDATA(dir);
+  const std::vector<std::string> inputs = {std::string(300000, ' '), std::string(200000, 'a'),
+                                           std::string(100000, '='), std::string(50000, '\n') + "x"};
+  for (const char* name : {"mpt", "llama-bpe", "llama-spm"}) {
+    auto t = load(dir + "/vocab/ggml-vocab-" + name + ".gguf");
+    ASSERT_TRUE(t);
+    for (const std::string& in : inputs) {
+      const auto start = std::chrono::steady_clock::now();
+      auto ids = t->encode(in);
+      ASSERT_TRUE(ids.is_ok()) << name;
+      EXPECT_EQ(t->decode(*ids), in) << name;
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << name;
+    }
+  }
+}
+
 // ---- Hand-made vocabularies: errors and the in-memory path ----
 
 std::string tiny_bpe_gguf(const std::string& pre, bool with_merges = true) {
@@ -325,6 +381,21 @@ TEST(TokenizerTest, InMemoryBpeMergesByRank) {
   // "hello" -> hello (259); " hell" -> the space's alphabet token (id 32) + hell (258).
   EXPECT_EQ(*ids, (std::vector<int32_t>{259, 32, 258}));
   EXPECT_EQ((*t)->decode(*ids), "hello hell");
+}
+
+TEST(TokenizerTest, EveryPreTokenizerNameLoads) {
+  for (const char* pre : {"llama-bpe", "llama3", "qwen2", "qwen35", "gpt-2", "falcon", "starcoder", "refact",
+                          "deepseek-llm", "deepseek-coder", "mpt", "smollm", "default", ""}) {
+    const std::string bytes = tiny_bpe_gguf(pre);
+    auto f = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "tiny.gguf");
+    ASSERT_TRUE(f.is_ok());
+    auto t = Tokenizer::from_gguf(**f);
+    ASSERT_TRUE(t.is_ok()) << pre << ": " << t.status().to_string();
+    const std::string text = "hello world 12345 \xff caf\xc3\xa9\r\n";
+    auto ids = (*t)->encode(text);
+    ASSERT_TRUE(ids.is_ok()) << pre;
+    EXPECT_EQ((*t)->decode(*ids), text) << pre;
+  }
 }
 
 TEST(TokenizerTest, BadMetadataIsRejectedCleanly) {
