@@ -13,6 +13,14 @@
 namespace llmzip::ops {
 namespace {
 
+// Float -> int8 for values the quantizers produce (integers in [-127, 127]);
+// non-finite inputs (only from a broken model) map to 0 instead of undefined
+// behaviour.
+int8_t to_int8(float v) {
+  if (!(v >= -128.0f && v <= 127.0f)) return 0;
+  return static_cast<int8_t>(v);
+}
+
 float tree16(const float a[16]) {
   float s8[8], s4[4];
   for (int l = 0; l < 8; ++l) s8[l] = a[l] + a[l + 8];
@@ -187,7 +195,7 @@ void quantize_q8_0_scalar(const float* x, int n, int8_t* qs, float* d) {
     d[b] = round_to_f16(amax / 127.0f);
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     for (int i = 0; i < kQK8_0; ++i) {
-      qs[b * kQK8_0 + i] = static_cast<int8_t>(round_half_even_f32(xb[i] * id));
+      qs[b * kQK8_0 + i] = to_int8(round_half_even_f32(xb[i] * id));
     }
   }
 }
@@ -214,7 +222,7 @@ void quantize_q8_k_scalar(const float* x, int n, int8_t* qs, float* d, int16_t* 
     const float iscale = -127.0f / mx;
     for (int i = 0; i < kQK_K; ++i) {
       const float v = round_half_even_f32(iscale * xb[i]);
-      q[i] = static_cast<int8_t>(v > 127.0f ? 127.0f : v);
+      q[i] = to_int8(v > 127.0f ? 127.0f : v);
     }
     for (int j = 0; j < 16; ++j) {
       int s = 0;

@@ -20,7 +20,7 @@ inline float round_half_even_f32(float x) {
 }
 
 // e^x for float. Sequence (every step one float op):
-//   x = min(max(x, -87.0f), 88.0f)        (NaN inputs are not supported)
+//   x = x < -87.0f ? -87.0f : x;  x = x > 88.0f ? 88.0f : x   (NaN stays NaN -> NaN result)
 //   n = round_half_even_f32(x * 1.44269504088896341f)
 //   r = x - n * 0.693359375f;  r = r - n * -2.12194440e-4f
 //   z = r * r
@@ -43,7 +43,9 @@ inline float exp_f32(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float y = p * z + r + 1.0f;
-  const int32_t ni = static_cast<int32_t>(n);
+  // NaN input gives a NaN result (y is NaN); the guard only avoids the
+  // undefined float->int conversion of NaN.
+  const int32_t ni = n == n ? static_cast<int32_t>(n) : 0;
   const float scale = std::bit_cast<float>(static_cast<uint32_t>(ni + 127) << 23);
   return y * scale;
 }
