@@ -50,6 +50,7 @@ struct Measurement {
   double tokens_per_s = 0;   // median over repeats
   double ms_per_call = 0;    // median wall time of one forward call
   long peak_rss_kib = 0;
+  double tokens_per_cpu_s = 0;  // tokens / CPU seconds of all threads (contention-independent)
   double cpu_util = 0;       // CPU time / (wall time * threads) of the timed runs: < ~0.9 means
                              // other processes competed for the cores
   uint64_t logits_hash = 0;  // FNV-1a of the last logits
@@ -134,7 +135,7 @@ Measurement run_config(const Options& o, const std::string& path, const std::str
   const int ctx = frame ? o.frame : o.steps;
   model::KvCache cache(**model, slots, ctx);
 
-  uint64_t rng = 0x243f6a8885a308d3ull;
+  uint64_t rng = 0;
   auto next_token = [&]() {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<int32_t>((rng >> 33) % static_cast<uint64_t>(n_vocab));
@@ -146,6 +147,7 @@ Measurement run_config(const Options& o, const std::string& path, const std::str
   double wall_total = 0, cpu_total = 0;
   for (int rep = 0; rep < o.repeat; ++rep) {
     for (int s = 0; s < slots; ++s) cache.clear(s);
+    rng = 0x243f6a8885a308d3ull;  // every repetition evaluates the same tokens
     const double t0 = now_s(), c0 = cpu_s();
     int n_tokens = 0, n_calls = 0;
     if (frame) {
@@ -176,6 +178,7 @@ Measurement run_config(const Options& o, const std::string& path, const std::str
   m.tokens_per_s = median(tps);
   m.ms_per_call = median(call_ms);
   m.cpu_util = cpu_total / (wall_total * threads);
+  m.tokens_per_cpu_s = median(tps) * wall_total / cpu_total;
   m.logits_hash = hash_floats(logits);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -269,10 +272,10 @@ int main(int argc, char** argv) {
     }
     std::fprintf(csv,
                  "model,isa,threads,workload,sequences,tokens_per_call,tokens_per_s,ms_per_call,peak_rss_mib,"
-                 "cpu_util,logits_hash\n");
+                 "cpu_util,tokens_per_cpu_s,logits_hash\n");
   }
-  std::printf("%-26s %-8s %3s %-6s %5s %9s %10s %10s %9s %5s  %s\n", "model", "isa", "thr", "work", "seqs",
-              "tok/call", "tokens/s", "ms/call", "RSS MiB", "cpu%", "logits hash");
+  std::printf("%-26s %-8s %3s %-6s %5s %9s %10s %10s %9s %5s %10s  %s\n", "model", "isa", "thr", "work", "seqs",
+              "tok/call", "tokens/s", "ms/call", "RSS MiB", "cpu%", "tok/cpu-s", "logits hash");
   int failures = 0;
   for (const auto& path : o.models) {
     for (const auto& isa : o.isas) {
@@ -292,14 +295,15 @@ int main(int argc, char** argv) {
             continue;
           }
           const double rss_mib = m.peak_rss_kib / 1024.0;
-          std::printf("%-26s %-8s %3d %-6s %5d %9d %10.1f %10.2f %9.1f %5.0f  %016llx\n",
+          std::printf("%-26s %-8s %3d %-6s %5d %9d %10.1f %10.2f %9.1f %5.0f %10.1f  %016llx\n",
                       basename_of(path).c_str(), isa.c_str(), t, work, seqs, per_call, m.tokens_per_s, m.ms_per_call,
-                      rss_mib, 100.0 * m.cpu_util, static_cast<unsigned long long>(m.logits_hash));
+                      rss_mib, 100.0 * m.cpu_util, m.tokens_per_cpu_s, static_cast<unsigned long long>(m.logits_hash));
           std::fflush(stdout);
           if (csv)
-            std::fprintf(csv, "%s,%s,%d,%s,%d,%d,%.2f,%.3f,%.1f,%.2f,%016llx\n", basename_of(path).c_str(),
+            std::fprintf(csv, "%s,%s,%d,%s,%d,%d,%.2f,%.3f,%.1f,%.2f,%.2f,%016llx\n", basename_of(path).c_str(),
                          isa.c_str(), t, work, seqs, per_call, m.tokens_per_s, m.ms_per_call, rss_mib, m.cpu_util,
-                         static_cast<unsigned long long>(m.logits_hash));
+                         m.tokens_per_cpu_s, static_cast<unsigned long long>(m.logits_hash));
+            std::fflush(csv);
         }
       }
     }
