@@ -35,12 +35,12 @@ struct BenchRow {
 double bpb(uint64_t packed, uint64_t bytes) { return bytes ? 8.0 * double(packed) / double(bytes) : 0.0; }
 double kbps(uint64_t bytes, double s) { return s > 0 ? double(bytes) / 1024.0 / s : 0.0; }
 
-Result<BenchRow> bench_llmzip(const codec::LoadedModel& m, uint64_t model_bytes, const std::string& file,
-                              const std::string& data, codec::Method method, int threads) {
+Result<BenchRow> bench_llmzip(const codec::LoadedModel& m, const std::string& label, uint64_t model_bytes,
+                              const std::string& file, const std::string& data, codec::Method method, int threads) {
   codec::Params p;
   p.threads = threads;
   p.method = method;
-  BenchRow row{file, data.size(), m.name, model_bytes, std::string("llmzip ") + codec::method_name(method)};
+  BenchRow row{file, data.size(), label, model_bytes, std::string("llmzip ") + codec::method_name(method)};
   codec::MemorySource src(data, file);
   codec::MemorySink packed;
   auto t0 = std::chrono::steady_clock::now();
@@ -57,11 +57,20 @@ Result<BenchRow> bench_llmzip(const codec::LoadedModel& m, uint64_t model_bytes,
   return row;
 }
 
-uint64_t model_file_bytes(const codec::LoadedModel& m) {
-  if (m.path == "<built-in>") return codec::builtin_model_bytes().size();
+// The model file's size; `requested` is the -m path ("" = the built-in model,
+// whose bytes are embedded in this executable).
+uint64_t model_file_bytes(const std::string& requested) {
+  if (requested.empty()) return codec::builtin_model_bytes().size();
   std::error_code ec;
-  const auto n = std::filesystem::file_size(m.path, ec);
+  const auto n = std::filesystem::file_size(requested, ec);
   return ec ? 0 : n;
+}
+
+// How a model is named in the table: the file name people passed to -m (the
+// GGUF's general.name is often just the architecture), or the built-in's name.
+std::string model_label(const codec::LoadedModel& m, const std::string& requested) {
+  if (requested.empty()) return m.name + " (built-in)";
+  return std::filesystem::path(requested).filename().string();
 }
 
 }  // namespace
@@ -75,9 +84,11 @@ int run_bench(const Args& a) {
   const bool chatty = a.verbosity >= 2;
 
   std::vector<std::unique_ptr<codec::LoadedModel>> models;
+  std::vector<std::string> labels;
   for (const auto& p : model_paths) {
     auto m = codec::load_model(p);
     if (!m) return report(m.status());
+    labels.push_back(model_label(**m, p));
     models.push_back(std::move(m).value());
   }
   // Which classic compressors this machine has; the rest are skipped quietly
@@ -101,11 +112,12 @@ int run_bench(const Args& a) {
       continue;
     }
     const std::string shown = f == "-" ? "<stdin>" : f;
-    for (const auto& m : models) {
-      const uint64_t mb = model_file_bytes(*m);
+    for (size_t mi = 0; mi < models.size(); ++mi) {
+      const auto& m = models[mi];
+      const uint64_t mb = model_file_bytes(model_paths[mi]);
       for (codec::Method method : {codec::Method::kArithmetic, codec::Method::kRankZlib, codec::Method::kTokenByToken}) {
-        if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), m->name.c_str(), codec::method_name(method));
-        auto row = bench_llmzip(*m, mb, shown, *data, method, threads);
+        if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), labels[mi].c_str(), codec::method_name(method));
+        auto row = bench_llmzip(*m, labels[mi], mb, shown, *data, method, threads);
         if (!row) {
           rc = report(Status(row.status().code(), shown + ": llmzip " + codec::method_name(method) + ": " + row.status().message()));
           continue;
@@ -159,10 +171,10 @@ int run_bench(const Args& a) {
     for (const auto& f : a.files) {
       const std::string shown = f == "-" ? "<stdin>" : f;
       const std::string base = std::filesystem::path(shown).filename().string();
-      for (const auto& m : models) {
-        ChartGroup g{base + " · " + m->name, {}};
+      for (const auto& label : labels) {
+        ChartGroup g{base + " · " + label, {}};
         for (const auto& r : rows)
-          if (r.file == shown && (r.model == m->name || r.model == "-")) g.bars.push_back({r.compressor, bpb(r.packed, r.bytes)});
+          if (r.file == shown && (r.model == label || r.model == "-")) g.bars.push_back({r.compressor, bpb(r.packed, r.bytes)});
         if (!g.bars.empty()) groups.push_back(std::move(g));
       }
     }

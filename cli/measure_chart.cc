@@ -52,11 +52,14 @@ std::string render_bar_chart(const std::string& title, const std::string& value_
   const double step = nice_step(max_v, 6);
   const double axis_max = std::max(step, std::ceil(max_v / step) * step);
 
-  const int width = 960, left = 250, right = 70, bar_h = 15, bar_gap = 3, group_gap = 18;
+  // Group labels sit above their bars (file names are long); each bar is
+  // labelled at its end with its value and series, so the chart reads without
+  // the legend too.
+  const int width = 960, left = 20, right = 170, bar_h = 15, bar_gap = 3, group_gap = 18, label_h = 20;
   const int legend_rows = int((series.size() + 4) / 5);
   const int top = 54 + legend_rows * 20;
   int height = top;
-  for (const auto& g : groups) height += int(g.bars.size()) * (bar_h + bar_gap) + group_gap;
+  for (const auto& g : groups) height += label_h + int(g.bars.size()) * (bar_h + bar_gap) + group_gap;
   height += 40;
   const double plot_w = width - left - right;
   auto xpos = [&](double v) { return left + plot_w * std::max(0.0, v) / axis_max; };
@@ -90,9 +93,9 @@ std::string render_bar_chart(const std::string& title, const std::string& value_
 
   int y = top;
   for (const auto& g : groups) {
-    const int gh = int(g.bars.size()) * (bar_h + bar_gap) - bar_gap;
-    o += "<text x=\"" + std::to_string(left - 10) + "\" y=\"" + std::to_string(y + gh / 2 + 4) +
-         "\" text-anchor=\"end\" font-weight=\"bold\" fill=\"#1f2328\">" + html_escape(g.label) + "</text>\n";
+    o += "<text x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(y + 13) +
+         "\" font-weight=\"bold\" fill=\"#1f2328\">" + html_escape(g.label) + "</text>\n";
+    y += label_h;
     // The best (smallest) bar of the group is labelled in bold.
     double best = INFINITY;
     for (const auto& b : g.bars) best = std::min(best, b.value);
@@ -102,7 +105,8 @@ std::string render_bar_chart(const std::string& title, const std::string& value_
            "\" height=\"" + std::to_string(bar_h) + "\" rx=\"2\" fill=\"" + colour_of(b.series) + "\"><title>" +
            html_escape(b.series) + ": " + num(b.value, 3) + "</title></rect>\n";
       o += "<text x=\"" + num(x1 + 5, 1) + "\" y=\"" + std::to_string(y + bar_h - 3) + "\" fill=\"#1f2328\"" +
-           (b.value == best ? " font-weight=\"bold\"" : "") + ">" + num(b.value, 3) + "</text>\n";
+           (b.value == best ? " font-weight=\"bold\"" : "") + ">" + num(b.value, 3) + "<tspan fill=\"#8c959f\" font-weight=\"normal\">  " +
+           html_escape(b.series) + "</tspan></text>\n";
       y += bar_h + bar_gap;
     }
     y += group_gap - bar_gap;

@@ -23,10 +23,11 @@ TEST(MeasureChart, OneBarPerValueAndOneLegendEntryPerSeries) {
   EXPECT_EQ(count(svg, "rx=\"2\" fill="), 3u + 5u);  // 3 legend swatches + 5 bars
   EXPECT_NE(svg.find("bench &lt;1&gt;"), std::string::npos);
   EXPECT_EQ(svg.find("bench <1>"), std::string::npos);
-  EXPECT_NE(svg.find(">2.750<"), std::string::npos);
+  EXPECT_NE(svg.find(">2.750<tspan"), std::string::npos);
   // The smallest bar of each group is labelled in bold.
   EXPECT_NE(svg.find("font-weight=\"bold\">1.250<"), std::string::npos);
   EXPECT_NE(svg.find("font-weight=\"bold\">1.000<"), std::string::npos);
+  EXPECT_NE(svg.find("font-weight=\"bold\" fill=\"#1f2328\">a.txt · m</text>"), std::string::npos);
   // The same series has the same colour in both groups; llmzip is warm, xz cool.
   EXPECT_EQ(count(svg, "fill=\"#e6550d\"><title>llmzip ac"), 2u);
   EXPECT_EQ(count(svg, "fill=\"#3182bd\"><title>xz -9e"), 2u);
@@ -36,9 +37,9 @@ TEST(MeasureChart, OneBarPerValueAndOneLegendEntryPerSeries) {
 
 TEST(MeasureChart, BarLengthIsProportional) {
   const std::string svg = render_bar_chart("t", "v", {{"g", {{"x", 1.0}, {"y", 2.0}}}}, "");
-  // Plot width is 960 - 250 - 70 = 640 px; axis max 2.0 -> y spans 640, x 320.
-  EXPECT_NE(svg.find("width=\"320.0\" height=\"15\""), std::string::npos);
-  EXPECT_NE(svg.find("width=\"640.0\" height=\"15\""), std::string::npos);
+  // Plot width is 960 - 20 - 170 = 770 px; axis max 2.0 -> y spans 770, x 385.
+  EXPECT_NE(svg.find("width=\"385.0\" height=\"15\""), std::string::npos);
+  EXPECT_NE(svg.find("width=\"770.0\" height=\"15\""), std::string::npos);
 }
 
 TEST(MeasureChart, EmptyInputIsStillAValidSvg) {

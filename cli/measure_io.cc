@@ -1,5 +1,7 @@
 #include "cli/measure_io.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -31,7 +33,12 @@ Status write_report(const std::string& path, const std::string& content) {
   if (!out) return out.status();
   if (std::fwrite(content.data(), 1, content.size(), (*out)->stream()) != content.size())
     return Status(ErrorCode::kIo, path + ": write error");
-  return (*out)->commit();
+  LLMZIP_RETURN_IF_ERROR((*out)->commit());
+  // The temporary file was private (0600); a report is an ordinary file.
+  const mode_t mask = umask(0);
+  umask(mask);
+  chmod(path.c_str(), 0666 & ~mask);
+  return Status::ok();
 }
 
 uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested) {
