@@ -8,7 +8,9 @@
 
 // GCC 12 warns about the deliberately undefined upper halves in its own
 // AVX-512 intrinsic headers (_mm512_undefined_*); not our code.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <cassert>
 #include <cmath>
