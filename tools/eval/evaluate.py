@@ -27,9 +27,11 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # see tools/train/train.py
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "gguf"))
@@ -78,7 +80,7 @@ def model_from_gguf(path):
 
 
 @torch.no_grad()
-def score_doc(model, ids, batch=8):
+def score_doc(model, ids, batch=8, bf16=False):
     """Sum of -log2 p(ids[t] | ids[:t]) for t >= 1 (ids[0] is BOS).
 
     All windows have length L = min(n_ctx, len-1); after the first, each
@@ -98,14 +100,16 @@ def score_doc(model, ids, batch=8):
         ws = windows[i:i + batch]
         x = torch.from_numpy(np.stack([data[s:s + L] for s, _ in ws]))
         y = torch.from_numpy(np.stack([data[s + 1:s + 1 + L] for s, _ in ws]))
-        lp = F.log_softmax(model(x).float(), dim=-1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x)
+        lp = F.log_softmax(logits.float(), dim=-1)
         nll = -lp.gather(-1, y.unsqueeze(-1)).squeeze(-1)
         for j, (_, lo) in enumerate(ws):
             bits += nll[j, lo:].double().sum().item() / math.log(2)
     return bits, done
 
 
-def model_bits(model, tok, text, log=sys.stderr):
+def model_bits(model, tok, text, bf16=False, log=sys.stderr):
     docs = text.split(DOC_SEP)
     total, n_tok = 0.0, 0
     t0 = time.time()
@@ -113,7 +117,7 @@ def model_bits(model, tok, text, log=sys.stderr):
         ids = [tok.eot] + tok.encode(d)
         if k + 1 < len(docs):
             ids.append(tok.eot)          # the separator, predicted from the document
-        b, n = score_doc(model, ids)
+        b, n = score_doc(model, ids, bf16=bf16)
         assert n == len(ids) - 1
         total += b
         n_tok += n
@@ -160,6 +164,8 @@ def main():
     ap.add_argument("--max-bytes", type=int, default=0, help="evaluate a prefix of whole documents")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-model", action="store_true")
+    ap.add_argument("--bf16", action="store_true",
+                    help="bf16 matrix products (3x faster on CPU, ~0.1%% less exact)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -183,9 +189,9 @@ def main():
     if not args.skip_model:
         model, tok = model_from_gguf(args.model)
         t0 = time.time()
-        bits, n_tok = model_bits(model, tok, text)
+        bits, n_tok = model_bits(model, tok, text, bf16=args.bf16)
         dt = time.time() - t0
-        rows.append(("%s (PyTorch f32, ideal code length)" % model_name, math.ceil(bits / 8),
+        rows.append(("%s (PyTorch %s, ideal code length)" % (model_name, "bf16" if args.bf16 else "f32"), math.ceil(bits / 8),
                      bits / n_bytes, n_bytes / dt / 1024))
         print("model: %.4f bpb over %d tokens (%.3f bytes/token)" %
               (bits / n_bytes, n_tok, n_bytes / n_tok), file=sys.stderr)
