@@ -22,6 +22,7 @@ import argparse
 import csv
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -140,16 +141,21 @@ BASELINES = [
 ]
 
 
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_baselines(src, n_bytes):
     rows = []
     for name, mk in BASELINES:
         with tempfile.TemporaryDirectory() as tmp:
             cmd, out = mk(src, tmp)
-            t0 = time.time()
+            t0, c0 = time.time(), child_cpu()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            dt = time.time() - t0
+            dt, cpu = time.time() - t0, child_cpu() - c0
             size = os.path.getsize(out)
-        rows.append((name, size, 8 * size / n_bytes, n_bytes / dt / 1024))
+        rows.append((name, size, 8 * size / n_bytes, n_bytes / dt / 1024, cpu))
         print("%-18s %9d bytes %.4f bpb" % (name, size, 8 * size / n_bytes), file=sys.stderr)
     return rows
 
@@ -191,27 +197,34 @@ def main():
         t0 = time.time()
         bits, n_tok = model_bits(model, tok, text, bf16=args.bf16)
         dt = time.time() - t0
-        rows.append(("%s (PyTorch %s, ideal code length)" % (model_name, "bf16" if args.bf16 else "f32"), math.ceil(bits / 8),
-                     bits / n_bytes, n_bytes / dt / 1024))
+        rows.append(("%s (PyTorch %s, ideal code length)" % (model_name, "bf16" if args.bf16 else "f32"),
+                     math.ceil(bits / 8), bits / n_bytes, n_bytes / dt / 1024,
+                     time.process_time()))
         print("model: %.4f bpb over %d tokens (%.3f bytes/token)" %
               (bits / n_bytes, n_tok, n_bytes / n_tok), file=sys.stderr)
     if args.llmzip:
         out = os.path.join(tmpdir, "valid.llmz")
-        t0 = time.time()
-        subprocess.run([args.llmzip, "-m", args.model, "-t", str(args.threads), "-c", src],
-                       check=True, stdout=open(out, "wb"))
-        dt = time.time() - t0
+        t0, c0 = time.time(), child_cpu()
+        with open(out, "wb") as f:
+            subprocess.run([args.llmzip, "-m", args.model, "-t", str(args.threads), "-c", src],
+                           check=True, stdout=f)
+        dt, cpu = time.time() - t0, child_cpu() - c0
         size = os.path.getsize(out)
+        back = subprocess.run([args.llmzip, "-d", "-m", args.model, "-t", str(args.threads),
+                               "-c", out], check=True, stdout=subprocess.PIPE).stdout
+        assert back == raw, "llmzip round trip failed"
         rows.append(("llmzip (%s, %d threads)" % (model_name, args.threads), size,
-                     8 * size / n_bytes, n_bytes / dt / 1024))
+                     8 * size / n_bytes, n_bytes / dt / 1024, cpu))
         print("llmzip: %.4f bpb, %.1f KB/s" % (8 * size / n_bytes, n_bytes / dt / 1024),
               file=sys.stderr)
     rows += run_baselines(src, n_bytes)
     with open(args.out, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["method", "input_bytes", "output_bytes", "bits_per_byte", "speed_KiB_s"])
-        for name, size, bpb, speed in rows:
-            w.writerow([name, n_bytes, size, "%.4f" % bpb, "%.1f" % speed])
+        # speed: wall clock on the (possibly shared) machine; cpu_s: user+sys
+        # seconds, the fairer number when other jobs compete for the cores.
+        w.writerow(["method", "input_bytes", "output_bytes", "bits_per_byte", "wall_KiB_s", "cpu_s"])
+        for name, size, bpb, speed, cpu in rows:
+            w.writerow([name, n_bytes, size, "%.4f" % bpb, "%.1f" % speed, "%.1f" % cpu])
     print("wrote", args.out, file=sys.stderr)
 
 
