@@ -39,7 +39,7 @@ void WordCache::insert(std::string_view key, uint64_t h, const int32_t* ids, uin
   table_.put(std::string_view(dst, key.size()), h, static_cast<int32_t>(entries_.size()));
   entries_.push_back({static_cast<uint32_t>(ids_.size()), count});
   ids_.insert(ids_.end(), ids, ids + count);
-  bytes_ += key.size() + count * sizeof(int32_t) + 40;  // + table slot and entry
+  bytes_ += key.size() + count * sizeof(int32_t) + 64;  // + table slots and entry
 }
 
 }  // namespace llmzip::tokenizer

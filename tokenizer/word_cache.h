@@ -20,7 +20,7 @@ namespace llmzip::tokenizer {
 
 class WordCache {
  public:
-  static constexpr size_t kMaxBytes = size_t{32} << 20;  // keys + ids; then start over
+  static constexpr size_t kMaxBytes = size_t{8} << 20;  // keys + ids + table, about; then start over
 
   // The calling thread's cache, emptied first if `owner` is not the tokenizer
   // that used it last. Owners are never 0.
