@@ -66,13 +66,6 @@ uint64_t model_file_bytes(const std::string& requested) {
   return ec ? 0 : n;
 }
 
-// How a model is named in the table: the file name people passed to -m (the
-// GGUF's general.name is often just the architecture), or the built-in's name.
-std::string model_label(const codec::LoadedModel& m, const std::string& requested) {
-  if (requested.empty()) return m.name + " (built-in)";
-  return std::filesystem::path(requested).filename().string();
-}
-
 }  // namespace
 
 int run_bench(const Args& a) {

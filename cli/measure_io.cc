@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "cli/output_file.h"
@@ -45,6 +46,11 @@ uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested) {
   if (requested) return requested;
   const int train = m.model ? m.model->config().n_ctx_train : 0;
   return train > 0 ? std::min<uint32_t>(uint32_t(train), codec::kDefaultContext) : codec::kDefaultContext;
+}
+
+std::string model_label(const codec::LoadedModel& m, const std::string& requested) {
+  if (requested.empty()) return m.name + " (built-in)";
+  return std::filesystem::path(requested).filename().string();
 }
 
 int thread_count(int requested) {

@@ -23,6 +23,11 @@ Status write_report(const std::string& path, const std::string& content);
 // min(model's training context, codec::kDefaultContext)), for display.
 uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested);
 
+// How a model is named in tables and pages: the file name given to -m (a
+// GGUF's general.name is often just the architecture, "llama"), or the
+// built-in model's name with "(built-in)" when `requested` is "".
+std::string model_label(const codec::LoadedModel& m, const std::string& requested);
+
 // Worker threads for -t (0: all cores).
 int thread_count(int requested);
 

@@ -103,7 +103,7 @@ int run_score(const Args& a) {
       if (!st) return report(st);
     }
     if (!a.html.empty()) {
-      HtmlReportInfo info{shown, m.name, effective_context(m, a.context)};
+      HtmlReportInfo info{shown, model_label(m, model_path(a)), effective_context(m, a.context)};
       Status st = write_report(a.html, render_html_report(*text, detail, info));
       if (!st) return report(st);
     }
