@@ -10,7 +10,7 @@ namespace llmzip::codec {
 Evaluator::Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& pool)
     : model_(m), s_(s), pool_(pool) {
   const int64_t vocab = m.n_vocab();
-  batch_tokens_ = int(std::clamp<int64_t>((int64_t(32) << 20) / vocab, 16, 512));
+  batch_tokens_ = int(std::clamp<int64_t>((int64_t(16) << 20) / vocab, 16, 512));
   // Enough slots that a batch can hold several windows; the KV cache only
   // touches memory for positions actually used.
   n_slots_ = 16;
@@ -66,7 +66,7 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
   std::vector<model::BatchEntry> batch;
   // For each wanted row: (sequence, token index).
   std::vector<std::pair<size_t, uint64_t>> rows;
-  logits_.resize(size_t(batch_tokens_) * vocab);
+  if (!jobs.empty()) logits_.resize(size_t(batch_tokens_) * vocab);  // at most 64 MB, only when needed
 
   while (next_job < jobs.size() || !active.empty()) {
     while (!free_slots.empty() && next_job < jobs.size()) {

@@ -40,7 +40,7 @@ class Evaluator {
   // Evaluates all sequences (each a token list) and visits every token's table.
   Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit);
 
-  // Max tokens per forward call (bounded so the logits buffer stays ~128 MB).
+  // Max tokens per forward call (bounded so the logits buffer stays <= 64 MB).
   int batch_tokens() const { return batch_tokens_; }
 
  private:
