@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -13,6 +15,8 @@
 #include "common/testutil.h"
 #include "common/thread_pool.h"
 #include "gguf/gguf.h"
+#include "gguf/writer.h"
+#include "ops/fp16.h"
 #include "model/model.h"
 #include "ops/isa.h"
 
@@ -114,8 +118,121 @@ std::vector<std::string> run(const Model& m, const std::vector<std::vector<int32
     }
   }
   std::vector<std::string> hashes;
+  for (const auto& o : out) {
+    for (float v : o) {
+      if (!std::isfinite(v)) {
+        ADD_FAILURE() << "non-finite logit";
+        break;
+      }
+    }
+  }
   for (const auto& o : out) hashes.push_back(Sha256::hex(Sha256::hash(o.data(), o.size() * sizeof(float))));
   return hashes;
+}
+
+// Real shapes (row lengths with tails of the 8-block lanes, head_dim 64, GQA)
+// on every Isa: a 2-layer SmolLM2-135M-shaped and a 1-layer Qwen2.5-0.5B-shaped
+// Q8_0 model with random weights, built in memory.
+struct ShapeSpec {
+  std::string arch;
+  uint32_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_vocab;
+  bool bias;
+};
+
+std::string q8_0_bytes(const std::vector<float>& x) {
+  std::string out;
+  for (size_t b = 0; b < x.size() / 32; ++b) {
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[b * 32 + i]));
+    const uint16_t dh = ops::f32_to_f16(amax / 127.0f);
+    const float d = ops::f16_to_f32(dh);
+    out.append(reinterpret_cast<const char*>(&dh), 2);
+    for (int i = 0; i < 32; ++i) {
+      const float q = d == 0 ? 0.0f : std::nearbyint(x[b * 32 + i] / d);
+      out.push_back(static_cast<char>(static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f))));
+    }
+  }
+  return out;
+}
+
+std::string build_shaped(const ShapeSpec& sp) {
+  std::mt19937 rng(42);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  gguf::GgufWriter w;
+  const std::string a = sp.arch + ".";
+  w.add_string("general.architecture", sp.arch);
+  w.add_u32(a + "embedding_length", sp.n_embd);
+  w.add_u32(a + "block_count", sp.n_layer);
+  w.add_u32(a + "attention.head_count", sp.n_head);
+  w.add_u32(a + "attention.head_count_kv", sp.n_head_kv);
+  w.add_u32(a + "feed_forward_length", sp.n_ff);
+  w.add_u32(a + "context_length", 2048);
+  w.add_f32(a + "attention.layer_norm_rms_epsilon", 1e-6f);
+  w.add_f32(a + "rope.freq_base", 100000.0f);
+  auto mat = [&](const std::string& name, uint32_t n_in, uint32_t n_out, float scale) {
+    std::vector<float> v(static_cast<size_t>(n_in) * n_out);
+    for (float& x : v) x = nd(rng) * scale;
+    w.add_tensor(name, gguf::TensorType::kQ8_0, {n_in, n_out}, q8_0_bytes(v));
+  };
+  auto vec = [&](const std::string& name, uint32_t n, float base, float scale) {
+    std::vector<float> v(n);
+    for (float& x : v) x = base + nd(rng) * scale;
+    std::string bytes(n * 4, '\0');
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    w.add_tensor(name, gguf::TensorType::kF32, {n}, bytes);
+  };
+  const float s = 1.0f / std::sqrt(static_cast<float>(sp.n_embd));
+  const uint32_t hd = sp.n_embd / sp.n_head, kv = hd * sp.n_head_kv;
+  mat("token_embd.weight", sp.n_embd, sp.n_vocab, 1.0f);
+  vec("output_norm.weight", sp.n_embd, 1.0f, 0.1f);
+  for (uint32_t l = 0; l < sp.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    vec(p + "attn_norm.weight", sp.n_embd, 1.0f, 0.1f);
+    mat(p + "attn_q.weight", sp.n_embd, sp.n_embd, 2 * s);
+    mat(p + "attn_k.weight", sp.n_embd, kv, 2 * s);
+    mat(p + "attn_v.weight", sp.n_embd, kv, s);
+    if (sp.bias) {
+      vec(p + "attn_q.bias", sp.n_embd, 0.0f, 0.5f);
+      vec(p + "attn_k.bias", kv, 0.0f, 0.5f);
+      vec(p + "attn_v.bias", kv, 0.0f, 0.3f);
+    }
+    mat(p + "attn_output.weight", sp.n_embd, sp.n_embd, s);
+    vec(p + "ffn_norm.weight", sp.n_embd, 1.0f, 0.1f);
+    mat(p + "ffn_gate.weight", sp.n_embd, sp.n_ff, s);
+    mat(p + "ffn_up.weight", sp.n_embd, sp.n_ff, s);
+    mat(p + "ffn_down.weight", sp.n_ff, sp.n_embd, 1.0f / std::sqrt(static_cast<float>(sp.n_ff)));
+  }
+  return w.finish();
+}
+
+TEST(DeterminismRealShapes, EveryIsaBatchingAndThreadsAgree) {
+  const ShapeSpec specs[] = {{"llama", 576, 2, 9, 3, 1536, 2048, false},
+                             {"qwen2", 896, 1, 14, 2, 4864, 1024, true}};
+  for (const ShapeSpec& sp : specs) {
+    const std::string bytes = build_shaped(sp);
+    auto file = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), sp.arch);
+    ASSERT_TRUE(file.is_ok()) << file.status().to_string();
+    auto model = Model::load(**file);
+    ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+    const Model& m = **model;
+    std::mt19937 rng(1);
+    std::vector<std::vector<int32_t>> seqs(2);
+    for (auto& s : seqs) {
+      for (int i = 0; i < 37; ++i) s.push_back(static_cast<int32_t>(rng() % sp.n_vocab));
+    }
+    const ops::Isa saved = ops::active_isa();
+    ASSERT_TRUE(ops::set_isa(ops::Isa::kScalar));
+    const std::vector<std::string> ref = run(m, seqs, whole(2, seqs), 2);
+    int n_isa = 0;
+    for (ops::Isa isa : {ops::Isa::kScalar, ops::Isa::kAvx2, ops::Isa::kAvx512}) {
+      if (!ops::set_isa(isa)) continue;
+      ++n_isa;
+      EXPECT_EQ(run(m, seqs, interleaved(seqs, 1, 4), 2), ref) << sp.arch << " one token per step, " << ops::isa_name(isa);
+      EXPECT_EQ(run(m, seqs, chunks(seqs, 7), 3, 1), ref) << sp.arch << " batches of 7, " << ops::isa_name(isa);
+    }
+    ops::set_isa(saved);
+    std::printf("  %s-shaped: %d Isa levels agree (%s)\n", sp.arch.c_str(), n_isa, ref[0].substr(0, 16).c_str());
+  }
 }
 
 constexpr size_t kTokens = 200;

@@ -149,6 +149,11 @@ Status Model::forward(std::span<const BatchEntry> batch, KvCache& cache, ThreadP
     len[e.slot] = e.pos + 1;
   }
   if (batch.empty()) return Status::ok();
+  if (logits == nullptr) {
+    for (const BatchEntry& e : batch) {
+      if (e.want_logits) return Status(ErrorCode::kInvalidArgument, "logits wanted but no output buffer given");
+    }
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
   if (!ws_) ws_ = std::make_unique<Workspace>();
