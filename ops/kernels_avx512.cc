@@ -17,6 +17,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ops/fp16.h"
 #include "ops/kernels.h"
 #include "ops/quant_blocks.h"
 
@@ -417,15 +418,149 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
   }
 }
 
+// ---------------------------------------------------------------------------
+// K-quants x Q8_K. Each weight super-block is unpacked once per call into 256
+// unsigned quants in element order (Q4_K: 0..15, Q6_K: 0..63) plus int16 scale
+// vectors, then reused for every token: vpmaddubsw (unsigned quant x signed
+// activation, pairs: at most 2*63*127, no saturation) and vpmaddwd with the
+// sub-block scale give exact int32 terms sc[s] * (q_i*y_i + q_j*y_j); their sum
+// is the scalar reference's integer sum. The float part per super-block is the
+// scalar code, summed sequentially.
+
+struct alignas(64) UnpackedK {
+  __m512i q[4];    // 256 unsigned quants, element order
+  __m512i sc[4];   // int16 scale of each pair's sub-block, per zmm of quants
+  __m256i m16;     // Q4_K: m[s] repeated for bsums pairs (16 int16); Q6_K: the 16 scales
+  float d, dmin;   // f16 scales as floats
+  float pad_[14];
+};
+
+struct KScratch {
+  std::vector<UnpackedK> w;  // n_rows * nb
+};
+
+KScratch& k_scratch() {
+  static thread_local KScratch s;
+  return s;
+}
+
+inline void unpack_q4_k(const BlockQ4_K& w, UnpackedK& u) {
+  uint8_t sc[8], m[8];
+  unpack_q4_k_scales(w.scales, sc, m);
+  const __m256i m4 = _mm256_set1_epi8(15);
+  for (int k = 0; k < 4; ++k) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * k));
+    u.q[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(q, m4)),
+                                _mm256_and_si256(_mm256_srli_epi16(q, 4), m4), 1);
+    // zmm k = elements 64k.. : first 32 (16 pairs) sub-block 2k, then 2k+1.
+    u.sc[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(sc[2 * k])),
+                                 _mm256_set1_epi16(sc[2 * k + 1]), 1);
+  }
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+  u.m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));  // m0 m0 m1 m1 ... (bsums pairs)
+  u.d = f16_to_f32(w.d);
+  u.dmin = f16_to_f32(w.dmin);
+}
+
+inline void unpack_q6_k(const BlockQ6_K& w, UnpackedK& u) {
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i m2 = _mm256_set1_epi8(3);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h));
+    const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h + 32));
+    const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h));
+    const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m2), 4));
+    const __m256i q2 = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m2), 4));
+    const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
+    const __m256i q4 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
+    u.q[2 * h] = _mm512_inserti64x4(_mm512_castsi256_si512(q1), q2, 1);
+    u.q[2 * h + 1] = _mm512_inserti64x4(_mm512_castsi256_si512(q3), q4, 1);
+  }
+  // zmm c = elements 64c..64c+63: 4 sub-blocks of 16 (8 pairs each).
+  for (int c = 0; c < 4; ++c) {
+    // 4 sub-block scales, each for 8 consecutive int16 lanes (2 qwords).
+    auto rep = [&](int i) {
+      return static_cast<long long>(0x0001000100010001ull * static_cast<uint16_t>(w.scales[4 * c + i]));
+    };
+    u.sc[c] = _mm512_setr_epi64(rep(0), rep(0), rep(1), rep(1), rep(2), rep(2), rep(3), rep(3));
+  }
+  u.m16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+  u.d = f16_to_f32(w.d);
+  u.dmin = 0.0f;
+}
+
+inline int32_t hsum_i32_256(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+template <WeightType T>
+void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                size_t out_stride) {
+  const MatTileFn single = g_single_token_tile[static_cast<int>(T)];
+  if (n_tok == 1 && single != nullptr) return single(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+  const int n = x.n;
+  const int nb = n / kQK_K;
+  KScratch& s = k_scratch();
+  if (s.w.size() < static_cast<size_t>(n_rows) * nb) s.w.resize(static_cast<size_t>(n_rows) * nb);
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    for (int b = 0; b < nb; ++b) {
+      if constexpr (T == WeightType::kQ4_K) {
+        unpack_q4_k(reinterpret_cast<const BlockQ4_K*>(row)[b], s.w[static_cast<size_t>(r) * nb + b]);
+      } else {
+        unpack_q6_k(reinterpret_cast<const BlockQ6_K*>(row)[b], s.w[static_cast<size_t>(r) * nb + b]);
+      }
+    }
+  }
+  for (int t = 0; t < n_tok; ++t) {
+    const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+    const float* xd = x.d + static_cast<size_t>(t) * nb;
+    const int16_t* bs = x.bsums + static_cast<size_t>(t) * (n / 16);
+    for (int r = 0; r < n_rows; ++r) {
+      const UnpackedK* u = &s.w[static_cast<size_t>(r) * nb];
+      float acc = 0.0f;
+      for (int b = 0; b < nb; ++b) {
+        const int8_t* y = xq + b * kQK_K;
+        __m512i dot = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; ++c) {
+          const __m512i p16 = _mm512_maddubs_epi16(u[b].q[c], _mm512_loadu_si512(y + 64 * c));
+          dot = _mm512_add_epi32(dot, _mm512_madd_epi16(p16, u[b].sc[c]));
+        }
+        const int32_t isum = _mm512_reduce_add_epi32(dot);
+        const __m256i b16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + b * 16));
+        const int32_t isum2 = hsum_i32_256(_mm256_madd_epi16(b16, u[b].m16));
+        if constexpr (T == WeightType::kQ4_K) {
+          const float p = static_cast<float>(isum) * (xd[b] * u[b].d);
+          const float q = static_cast<float>(isum2) * (xd[b] * u[b].dmin);
+          acc = acc + (p - q);
+        } else {
+          const float v = static_cast<float>(isum - 32 * isum2) * (xd[b] * u[b].d);
+          acc = acc + v;
+        }
+      }
+      out[static_cast<size_t>(t) * out_stride + r] = acc;
+    }
+  }
+}
+
 }  // namespace
 
 void install_avx512_kernels(Kernels& k) {
   // The table arrives filled with the AVX2 entries: keep those for one token.
-  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0}) {
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_K, WeightType::kQ6_K}) {
     g_single_token_tile[static_cast<int>(t)] = k.mat_tile[static_cast<int>(t)];
   }
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_q_0<WeightType::kQ4_0>;
+  k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_k<WeightType::kQ4_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;
