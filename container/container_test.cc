@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/le_io.h"
+#include "common/testutil.h"
 #include "container/checksum.h"
 #include "container/reader.h"
 #include "container/writer.h"
@@ -326,6 +327,57 @@ TEST(Container, SinkErrorsPropagate) {
   auto failing = [](const void*, size_t) { return Status(ErrorCode::kIo, "disk full"); };
   auto w = Writer::create(test_header(), failing);
   EXPECT_EQ(w.status().code(), ErrorCode::kIo);
+}
+
+}  // namespace
+}  // namespace llmzip::container
+
+namespace llmzip::container {
+namespace {
+
+// A version-1 file committed with the sources (container/testdata/golden_v1.llmz):
+// every future reader must read it, and the writer must still produce it byte
+// for byte. Changing either means a format change (docs/format.md section 11).
+TEST(Container, GoldenVersion1File) {
+  const std::string golden = testutil::read_file(std::string(LLMZIP_CONTAINER_TESTDATA) + "/golden_v1.llmz");
+  ASSERT_EQ(golden.size(), 408u);
+  auto r = ArchiveReader::open(reinterpret_cast<const uint8_t*>(golden.data()), golden.size(), "golden_v1.llmz");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const FileHeader& h = r->header();
+  EXPECT_EQ(h.flags, kFlagHasStartToken | kFlagSpacePrefix);
+  EXPECT_EQ(h.method, Method::kArithmetic);
+  EXPECT_EQ(h.numerics_version, 1u);
+  EXPECT_EQ(h.n_vocab, 512u);
+  EXPECT_EQ(h.n_ctx, 512u);
+  EXPECT_EQ(h.start_token, 1u);
+  EXPECT_EQ(h.frame_bytes, 2048u);
+  EXPECT_EQ(h.model_name, "golden-v1");
+  for (int i = 0; i < 32; ++i) EXPECT_EQ(h.model_sha256[i], uint8_t(i * 7 + 1));
+  ASSERT_EQ(r->frame_count(), 3u);
+  EXPECT_EQ(r->footer().total_original_size, 18u);
+  EXPECT_EQ(r->footer().content_checksum, xxh64(std::string("Hello, world.\n\xff\x00\xfex", 18)));
+  auto f0 = r->frame(0);
+  auto f1 = r->frame(1);
+  auto f2 = r->frame(2);
+  ASSERT_TRUE(f0.is_ok() && f1.is_ok() && f2.is_ok());
+  EXPECT_EQ(f0->header.kind, FrameKind::kCoded);
+  EXPECT_EQ(f0->header.token_count, 5u);
+  EXPECT_EQ(std::string(f0->payload), std::string("\x5a\x01\xc3\x7f", 4));
+  EXPECT_EQ(f1->header.kind, FrameKind::kStored);
+  EXPECT_EQ(std::string(f1->payload), std::string("\xff\x00\xfe", 3));
+  EXPECT_EQ(f2->header.token_count, 2u);  // SPACE_PREFIX: one more token than bytes
+  EXPECT_EQ(f2->payload.size(), 0u);
+  EXPECT_EQ(f2->original_offset, 17u);
+
+  FileHeader w = h;
+  std::string out;
+  auto writer = Writer::create(w, Writer::string_sink(&out));
+  ASSERT_TRUE(writer.is_ok());
+  ASSERT_TRUE(writer->add_coded_frame("Hello, world.\n", 5, std::string("\x5a\x01\xc3\x7f", 4)).is_ok());
+  ASSERT_TRUE(writer->add_stored_frame(std::string("\xff\x00\xfe", 3)).is_ok());
+  ASSERT_TRUE(writer->add_coded_frame("x", 2, "").is_ok());
+  ASSERT_TRUE(writer->finish().is_ok());
+  EXPECT_EQ(out, golden);
 }
 
 }  // namespace
