@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <unistd.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -321,6 +322,36 @@ TEST(Container, WriterRejectsBadArguments) {
   EXPECT_TRUE(w->add_stored_frame("ok").is_ok());
   EXPECT_TRUE(w->finish().is_ok());
   EXPECT_TRUE(read_archive(out).is_ok());
+}
+
+TEST(Container, FileDescriptorsThroughAPipe) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::string direct = build(test_header(), test_frames());
+  ASSERT_LT(direct.size(), 4096u);  // fits the pipe buffer: write all, then read
+  {
+    auto w = Writer::create(test_header(), Writer::fd_sink(fds[1], "<pipe>"));
+    ASSERT_TRUE(w.is_ok());
+    for (const auto& f : test_frames()) {
+      ASSERT_TRUE((f.stored ? w->add_stored_frame(f.original) : w->add_coded_frame(f.original, f.tokens, f.payload)).is_ok());
+    }
+    ASSERT_TRUE(w->finish().is_ok());
+    close(fds[1]);
+  }
+  auto r = StreamReader::open(StreamReader::fd_source(fds[0], "<pipe>"), "<pipe>");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  StreamReader::Frame f;
+  size_t frames = 0;
+  while (true) {
+    auto more = r->next(&f);
+    ASSERT_TRUE(more.is_ok()) << more.status().to_string();
+    if (!*more) break;
+    ++frames;
+  }
+  close(fds[0]);
+  EXPECT_EQ(frames, test_frames().size());
+  EXPECT_EQ(r->bytes_read(), direct.size());
+  EXPECT_EQ(Writer::fd_sink(-1, "bad")("x", 1).code(), ErrorCode::kIo);
 }
 
 TEST(Container, SinkErrorsPropagate) {

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "common/le_io.h"
 
 namespace llmzip::container {
@@ -127,6 +129,16 @@ StreamReader::Source StreamReader::file_source(FILE* f, std::string name) {
     if (n < size && std::ferror(f))
       return Status(ErrorCode::kIo, name + ": read failed: " + std::strerror(errno));
     return n;
+  };
+}
+
+StreamReader::Source StreamReader::fd_source(int fd, std::string name) {
+  return [fd, name = std::move(name)](void* dst, size_t size) -> Result<size_t> {
+    while (true) {
+      const ssize_t n = ::read(fd, dst, size);
+      if (n >= 0) return size_t(n);
+      if (errno != EINTR) return Status(ErrorCode::kIo, name + ": read failed: " + std::strerror(errno));
+    }
   };
 }
 

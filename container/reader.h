@@ -65,6 +65,8 @@ class StreamReader {
   // Reads up to `size` bytes into dst; returns how many (0 only at end of input).
   using Source = std::function<Result<size_t>(void* dst, size_t size)>;
   static Source file_source(FILE* f, std::string name);
+  // read(2) from `fd` (retrying EINTR); kIo on failure.
+  static Source fd_source(int fd, std::string name);
   // Reads from `bytes` (must outlive the source).
   static Source memory_source(std::string_view bytes);
 

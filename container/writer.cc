@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <unistd.h>
+
 namespace llmzip::container {
 
 Writer::Sink Writer::file_sink(FILE* f, std::string name) {
@@ -11,6 +13,20 @@ Writer::Sink Writer::file_sink(FILE* f, std::string name) {
     if (size == 0) return Status::ok();
     if (std::fwrite(data, 1, size, f) != size)
       return Status(ErrorCode::kIo, name + ": write failed: " + std::strerror(errno));
+    return Status::ok();
+  };
+}
+
+Writer::Sink Writer::fd_sink(int fd, std::string name) {
+  return [fd, name = std::move(name)](const void* data, size_t size) -> Status {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::write(fd, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status(ErrorCode::kIo, name + ": write failed: " + std::strerror(errno));
+      p += n;
+      size -= size_t(n);
+    }
     return Status::ok();
   };
 }

@@ -27,6 +27,8 @@ class Writer {
   using Sink = std::function<Status(const void* data, size_t size)>;
   // fwrite to `f`; kIo naming `name` and errno text on failure.
   static Sink file_sink(FILE* f, std::string name);
+  // write(2) to `fd` (retrying short writes and EINTR); kIo on failure.
+  static Sink fd_sink(int fd, std::string name);
   // Appends to *out (must outlive the writer).
   static Sink string_sink(std::string* out);
 
