@@ -72,6 +72,22 @@ class StringTable {
     }
   }
   size_t size() const { return size_; }
+  // False when `key` (with hash h) is certainly absent: a one-bit-per-hash
+  // filter that fits in L2, so most failed lookups never touch the table.
+  // Built by build_filter(); true for everything before that.
+  bool may_contain(uint64_t h) const {
+    return filter_.empty() || ((filter_[(h >> 40) & filter_mask_] >> (h & 63)) & 1);
+  }
+  // For tables that are complete (no more put calls follow).
+  void build_filter() {
+    size_t words = 1024;
+    while (words * 64 < size_ * 32 && words < (size_t{1} << 20)) words <<= 1;
+    filter_.assign(words, 0);
+    filter_mask_ = words - 1;
+    for (const Slot& s : slots_) {
+      if (s.ptr != nullptr) filter_[(s.hash >> 40) & filter_mask_] |= uint64_t{1} << (s.hash & 63);
+    }
+  }
 
  private:
   struct Slot {
@@ -89,6 +105,8 @@ class StringTable {
     }
   }
   std::vector<Slot> slots_;
+  std::vector<uint64_t> filter_;
+  size_t filter_mask_ = 0;
   size_t mask_ = 0;
   size_t size_ = 0;
 };

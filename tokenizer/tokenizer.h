@@ -91,6 +91,8 @@ class Tokenizer {
   Status encode_bpe_word(std::string_view word, size_t base, EncodeState* st) const;
   Status encode_spm(std::string_view text, EncodeState* st) const;
   Status push_byte(uint8_t b, size_t offset, EncodeState* st) const;
+  // Whether decode(ids) == text, without building the string.
+  bool spells(std::span<const int32_t> ids, std::string_view text) const;
 
   std::unique_ptr<Vocab> vocab_;
   std::unique_ptr<BpeModel> bpe_;

@@ -136,6 +136,7 @@ Result<std::unique_ptr<Vocab>> load_vocab(const gguf::GgufFile& f) {
   for (int32_t i = 0; i < nv; ++i) {
     if (!v.pieces[i].empty()) v.index.put(v.pieces[i], i);
   }
+  v.index.build_filter();
   return vocab;
 }
 

@@ -39,7 +39,8 @@ struct Vocab {
   int32_t n_vocab() const { return static_cast<int32_t>(pieces.size()); }
   // Id of the token whose piece is exactly `text` (any type), or -1. When
   // several tokens share a piece, the highest id wins (as in llama.cpp).
-  int32_t find(std::string_view text) const { return index.find(text); }
+  int32_t find(std::string_view text) const { return find(text, hash_bytes(text)); }
+  int32_t find(std::string_view text, uint64_t h) const { return index.may_contain(h) ? index.find(text, h) : -1; }
 
   // Built by load_vocab after `pieces` is final (it points into it).
   StringTable index;
