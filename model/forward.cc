@@ -65,9 +65,10 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
     for (size_t t = b; t < e; ++t) kr.rmsnorm(&ws.x[t * E], lw.attn_norm.data(), E, c.rms_eps, &ws.xn[t * E]);
   });
   ws.acts.set(ws.xn.data(), n, E);
-  ops::matmul(lw.wq, ws.acts, ws.q.data(), QD, pool);
-  ops::matmul(lw.wk, ws.acts, ws.k.data(), KD, pool);
-  ops::matmul(lw.wv, ws.acts, ws.v.data(), KD, pool);
+  const ops::MatmulJob qkv[] = {{&lw.wq, ws.q.data(), static_cast<size_t>(QD)},
+                                {&lw.wk, ws.k.data(), static_cast<size_t>(KD)},
+                                {&lw.wv, ws.v.data(), static_cast<size_t>(KD)}};
+  ops::matmul_multi(qkv, ws.acts, pool);
   add_bias(ws.q.data(), lw.bq, n, QD);
   add_bias(ws.k.data(), lw.bk, n, KD);
   add_bias(ws.v.data(), lw.bv, n, KD);
@@ -107,8 +108,9 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
     for (size_t t = b; t < e; ++t) kr.rmsnorm(&ws.x[t * E], lw.ffn_norm.data(), E, c.rms_eps, &ws.xn[t * E]);
   });
   ws.acts.set(ws.xn.data(), n, E);
-  ops::matmul(lw.w_gate, ws.acts, ws.ffn_g.data(), c.n_ff, pool);
-  ops::matmul(lw.w_up, ws.acts, ws.ffn_u.data(), c.n_ff, pool);
+  const ops::MatmulJob gate_up[] = {{&lw.w_gate, ws.ffn_g.data(), static_cast<size_t>(c.n_ff)},
+                                    {&lw.w_up, ws.ffn_u.data(), static_cast<size_t>(c.n_ff)}};
+  ops::matmul_multi(gate_up, ws.acts, pool);
   pool.parallel_for(n, [&](size_t b, size_t e, int) {
     for (size_t t = b; t < e; ++t) {
       kr.silu_mul(&ws.ffn_g[t * c.n_ff], &ws.ffn_u[t * c.n_ff], c.n_ff, &ws.ffn_g[t * c.n_ff]);

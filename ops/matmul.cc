@@ -68,30 +68,57 @@ const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
   return v;
 }
 
+namespace {
+
+// One row tile of one job, all token tiles.
+void run_tile(const WeightMatrix& w, const ActView& base, int n_tok, int rt, float* out, size_t out_stride,
+              MatTileFn tile) {
+  const int r0 = rt * kRowTile;
+  const int nr = std::min(kRowTile, w.n_rows - r0);
+  const uint8_t* wr = w.data + static_cast<size_t>(r0) * w.row_bytes;
+  const size_t n = static_cast<size_t>(w.n_cols);
+  for (int t0 = 0; t0 < n_tok; t0 += kTokTile) {
+    const int nt = std::min(kTokTile, n_tok - t0);
+    // View of tokens t0.. : shift every pointer by t0 rows.
+    ActView v = base;
+    if (v.f) v.f += t0 * n;
+    if (v.qs) v.qs += t0 * n;
+    if (v.d) v.d += t0 * (n / (v.format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K));
+    if (v.bsums) v.bsums += t0 * (n / 16);
+    tile(wr, w.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
+  }
+}
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, ActBatch& x, float* out, size_t out_stride, ThreadPool& pool) {
-  assert(x.n() == w.n_cols);
-  assert(out_stride >= static_cast<size_t>(w.n_rows));
+  const MatmulJob job{&w, out, out_stride};
+  matmul_multi(std::span<const MatmulJob>(&job, 1), x, pool);
+}
+
+void matmul_multi(std::span<const MatmulJob> jobs, ActBatch& x, ThreadPool& pool) {
+  constexpr size_t kMaxJobs = 4;
+  assert(jobs.size() <= kMaxJobs);
   const int n_tok = x.n_tok();
-  if (n_tok == 0 || w.n_rows == 0) return;
-  const ActView& base = x.view(act_format_for(w.type), pool);
-  const MatTileFn tile = kernels().mat_tile[static_cast<int>(w.type)];
-  const int n_row_tiles = (w.n_rows + kRowTile - 1) / kRowTile;
-  pool.parallel_for(n_row_tiles, [&](size_t rb, size_t re, int) {
-    for (size_t rt = rb; rt < re; ++rt) {
-      const int r0 = static_cast<int>(rt) * kRowTile;
-      const int nr = std::min(kRowTile, w.n_rows - r0);
-      const uint8_t* wr = w.data + static_cast<size_t>(r0) * w.row_bytes;
-      for (int t0 = 0; t0 < n_tok; t0 += kTokTile) {
-        const int nt = std::min(kTokTile, n_tok - t0);
-        // View of tokens t0.. : shift every pointer by t0 rows.
-        ActView v = base;
-        const size_t n = static_cast<size_t>(w.n_cols);
-        if (v.f) v.f += t0 * n;
-        if (v.qs) v.qs += t0 * n;
-        if (v.d) v.d += t0 * (n / (v.format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K));
-        if (v.bsums) v.bsums += t0 * (n / 16);
-        tile(wr, w.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
-      }
+  if (n_tok == 0 || jobs.empty()) return;
+  const ActView* views[kMaxJobs];
+  MatTileFn tiles[kMaxJobs];
+  size_t first_tile[kMaxJobs + 1];
+  first_tile[0] = 0;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const WeightMatrix& w = *jobs[j].w;
+    assert(x.n() == w.n_cols);
+    assert(jobs[j].out_stride >= static_cast<size_t>(w.n_rows));
+    views[j] = &x.view(act_format_for(w.type), pool);  // quantize before the parallel loop
+    tiles[j] = kernels().mat_tile[static_cast<int>(w.type)];
+    first_tile[j + 1] = first_tile[j] + (w.n_rows + kRowTile - 1) / kRowTile;
+  }
+  pool.parallel_for(first_tile[jobs.size()], [&](size_t b, size_t e, int) {
+    size_t j = 0;
+    for (size_t i = b; i < e; ++i) {
+      while (i >= first_tile[j + 1]) ++j;
+      run_tile(*jobs[j].w, *views[j], n_tok, static_cast<int>(i - first_tile[j]), jobs[j].out, jobs[j].out_stride,
+               tiles[j]);
     }
   });
 }

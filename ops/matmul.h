@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "common/thread_pool.h"
@@ -50,6 +51,16 @@ class ActBatch {
 // out[t * out_stride + r] = dot(row r of w, activation row t), r < w.n_rows,
 // t < x.n_tok(). Requires x.n() == w.n_cols and out_stride >= w.n_rows.
 void matmul(const WeightMatrix& w, ActBatch& x, float* out, size_t out_stride, ThreadPool& pool);
+
+// Several matmuls that read the same activations (Q/K/V, gate/up) in one
+// parallel loop over all their row tiles: one thread dispatch instead of one per
+// matrix (matters for small batches). Results are those of matmul() for each.
+struct MatmulJob {
+  const WeightMatrix* w = nullptr;
+  float* out = nullptr;
+  size_t out_stride = 0;
+};
+void matmul_multi(std::span<const MatmulJob> jobs, ActBatch& x, ThreadPool& pool);
 
 // Dequantizes row `row` of w into n_cols floats (embedding lookup). The values
 // are those the dot products use: F16/BF16 exact; Q8_0 d*q; Q4_0 d*(q-8);
