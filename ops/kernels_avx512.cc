@@ -418,6 +418,55 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
   }
 }
 
+// Float weights x F32 activations: the 16 lanes of each dot are one zmm; each
+// chunk of 16 weights is loaded (and converted, F16/BF16 -> F32 exactly) once
+// for up to 4 tokens.
+template <WeightType T>
+inline __m512 load_weights16(const uint8_t* row, int i, __mmask16 m) {
+  if constexpr (T == WeightType::kF32) {
+    return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + i);
+  } else if constexpr (T == WeightType::kF16) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, reinterpret_cast<const uint16_t*>(row) + i));
+  } else {
+    const __m256i h = _mm256_maskz_loadu_epi16(m, reinterpret_cast<const uint16_t*>(row) + i);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+}
+
+template <WeightType T, int NT>
+inline void float_micro(const uint8_t* row, const float* x, int n, float* out, size_t out_stride) {
+  __m512 acc[NT];
+#pragma GCC unroll 4
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    // Padded lanes: weight 0 (masked load) times x 0 (masked load) = +0, a no-op term.
+    const __mmask16 m = first_lanes(n - i);
+    const __m512 wv = load_weights16<T>(row, i, m);
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; ++t)
+      acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(wv, _mm512_maskz_loadu_ps(m, x + static_cast<size_t>(t) * n + i)));
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < NT; ++t) out[static_cast<size_t>(t) * out_stride] = tree16(acc[t]);
+}
+
+template <WeightType T>
+void mat_tile_float(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                    size_t out_stride) {
+  // Below 4 tokens there is no weight reuse; the AVX2 tile is as fast or faster.
+  const MatTileFn few = g_single_token_tile[static_cast<int>(T)];
+  if (n_tok < 4 && few != nullptr) return few(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+  const int n = x.n;
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4)
+      float_micro<T, 4>(row, x.f + static_cast<size_t>(t) * n, n, out + static_cast<size_t>(t) * out_stride + r, out_stride);
+    for (; t < n_tok; ++t)
+      float_micro<T, 1>(row, x.f + static_cast<size_t>(t) * n, n, out + static_cast<size_t>(t) * out_stride + r, out_stride);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // K-quants x Q8_K. Each weight super-block is unpacked once per call into 256
 // unsigned quants in element order (Q4_K: 0..15, Q6_K: 0..63) plus int16 scale
@@ -554,12 +603,16 @@ void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView&
 
 void install_avx512_kernels(Kernels& k) {
   // The table arrives filled with the AVX2 entries: keep those for one token.
-  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_K, WeightType::kQ6_K}) {
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_K, WeightType::kQ6_K,
+                       WeightType::kF32, WeightType::kF16, WeightType::kBF16}) {
     g_single_token_tile[static_cast<int>(t)] = k.mat_tile[static_cast<int>(t)];
   }
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_q_0<WeightType::kQ4_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_k<WeightType::kQ4_K>;
+  k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_float<WeightType::kF32>;
+  k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
+  k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;
