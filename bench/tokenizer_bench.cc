@@ -49,7 +49,7 @@ double thread_cpu_seconds() {
 
 std::string testdata_dir() {
   if (const char* e = std::getenv("LLMZIP_TESTDATA")) return e;
-  for (const char* cand : {"../shared/testdata", "../../shared/testdata", "/work/shared/testdata"}) {
+  for (const char* cand : {"../shared/testdata", "../../shared/testdata"}) {
     if (std::filesystem::is_directory(cand)) return cand;
   }
   return "";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <climits>
 
 #include "tokenizer/unicode.h"
 
@@ -72,6 +73,12 @@ void BpeModel::insert_merge(int32_t left, int32_t right, int32_t rank, int32_t r
 
 Result<std::unique_ptr<BpeModel>> BpeModel::create(const Vocab& vocab, bool ignore_merges,
                                                    const std::string& file_name) {
+  // Every merge can add up to three virtual ids after the vocabulary's; they
+  // must stay within int32.
+  if (vocab.merges.size() > (static_cast<size_t>(INT32_MAX) - static_cast<size_t>(vocab.n_vocab()) - 256) / 3) {
+    return Status(ErrorCode::kUnsupported, file_name + ": tokenizer.ggml.merges has " +
+                                               std::to_string(vocab.merges.size()) + " entries, too many");
+  }
   std::unique_ptr<BpeModel> m(new BpeModel());
   m->vocab_ = &vocab;
   m->ignore_merges_ = ignore_merges;
