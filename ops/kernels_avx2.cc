@@ -126,8 +126,20 @@ inline __m256 round_half_even(__m256 v) {
   return _mm256_sub_ps(_mm256_add_ps(v, magic), magic);
 }
 
-// 32 floats (integral, in int8 range) -> 32 int8 in order.
+// The scalar quantizers' to_int8: values outside [-128, 127] and NaN (only
+// from non-finite activations of a broken model) become 0.
+inline __m256 zero_if_out_of_range(__m256 v) {
+  const __m256 ok = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(-128.0f), _CMP_GE_OQ),
+                                  _mm256_cmp_ps(v, _mm256_set1_ps(127.0f), _CMP_LE_OQ));
+  return _mm256_and_ps(v, ok);
+}
+
+// 32 floats (integral) -> 32 int8 in order, via zero_if_out_of_range.
 inline __m256i pack_i8(__m256 a, __m256 b, __m256 c, __m256 d) {
+  a = zero_if_out_of_range(a);
+  b = zero_if_out_of_range(b);
+  c = zero_if_out_of_range(c);
+  d = zero_if_out_of_range(d);
   const __m256i ab = _mm256_packs_epi32(_mm256_cvttps_epi32(a), _mm256_cvttps_epi32(b));
   const __m256i cd = _mm256_packs_epi32(_mm256_cvttps_epi32(c), _mm256_cvttps_epi32(d));
   const __m256i abcd = _mm256_packs_epi16(ab, cd);

@@ -6,6 +6,7 @@
 // on both sides of every internal tile size of the SIMD kernels.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -235,6 +236,35 @@ TEST(SimdQuantize, Q8_0) {
         ASSERT_EQ(q1, q2) << isa_name(isa) << " n=" << n;
         ASSERT_EQ(0, std::memcmp(d1.data(), d2.data(), d1.size() * 4)) << isa_name(isa) << " n=" << n;
       }
+    }
+  }
+}
+
+// Non-finite activations (a broken model) must not make the paths diverge.
+TEST(SimdQuantize, NonFiniteInputs) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(10);
+  const float specials[] = {INFINITY, -INFINITY, NAN, 1e38f, -1e38f, 0.0f};
+  for (int rep = 0; rep < 40; ++rep) {
+    std::vector<float> x = random_activations(1, 512, rng);
+    for (int k = 0; k < 1 + rep % 4; ++k) x[rng() % x.size()] = specials[rng() % 6];
+    std::vector<int8_t> q1(512), k1(512);
+    std::vector<float> d1(16), e1(2);
+    std::vector<int16_t> b1(32);
+    ref.quantize_q8_0(x.data(), 512, q1.data(), d1.data());
+    ref.quantize_q8_k(x.data(), 512, k1.data(), e1.data(), b1.data());
+    for (Isa isa : simd_isas()) {
+      std::vector<int8_t> q2(512), k2(512);
+      std::vector<float> d2(16), e2(2);
+      std::vector<int16_t> b2(32);
+      kernels_for(isa).quantize_q8_0(x.data(), 512, q2.data(), d2.data());
+      kernels_for(isa).quantize_q8_k(x.data(), 512, k2.data(), e2.data(), b2.data());
+      ASSERT_EQ(q1, q2) << isa_name(isa) << " rep=" << rep;
+      ASSERT_EQ(0, std::memcmp(d1.data(), d2.data(), d1.size() * 4)) << isa_name(isa) << " rep=" << rep;
+      ASSERT_EQ(k1, k2) << isa_name(isa) << " rep=" << rep;
+      ASSERT_EQ(b1, b2) << isa_name(isa) << " rep=" << rep;
+      ASSERT_EQ(0, std::memcmp(e1.data(), e2.data(), e1.size() * 4)) << isa_name(isa) << " rep=" << rep;
     }
   }
 }
