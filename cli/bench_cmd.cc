@@ -175,7 +175,22 @@ int run_bench(const Args& a) {
                                                        groups, "llmzip"));
     if (!st) return report(st);
   }
-  if (a.verbosity >= 1) {
+  if (a.json) {
+    // One object per row, the CSV's columns with numbers as numbers.
+    std::string o = "{\"threads\":" + std::to_string(threads) + ",\"rows\":[";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const BenchRow& r = rows[i];
+      const uint64_t adj = r.packed + r.model_bytes;
+      o += std::string(i ? "," : "") + "{\"file\":" + json_string(r.file) + ",\"bytes\":" + std::to_string(r.bytes) +
+           ",\"model\":" + json_string(r.model) + ",\"model_bytes\":" + std::to_string(r.model_bytes) +
+           ",\"compressor\":" + json_string(r.compressor) + ",\"compressed_bytes\":" + std::to_string(r.packed) +
+           ",\"bits_per_byte\":" + fmt(bpb(r.packed, r.bytes), 6) + ",\"adjusted_bytes\":" + std::to_string(adj) +
+           ",\"adjusted_bits_per_byte\":" + fmt(bpb(adj, r.bytes), 6) + ",\"compress_seconds\":" + fmt(r.compress_s, 6) +
+           ",\"decompress_seconds\":" + fmt(r.decompress_s, 6) + ",\"round_trip\":" + (r.ok ? "true" : "false") + "}";
+    }
+    o += "]}\n";
+    std::fputs(o.c_str(), stdout);
+  } else if (a.verbosity >= 1) {
     std::printf("threads: %d (llmzip); classic compressors single-threaded\n%s", threads, shown_t.to_text().c_str());
     std::printf("adjusted = compressed size + model file size; KiB/s = input KiB per second of wall clock\n");
   }

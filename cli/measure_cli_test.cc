@@ -195,6 +195,9 @@ TEST_F(MeasureCli, SweepContextGivesOneRowPerContext) {
   EXPECT_GT(bits[0], bits[1]);
   EXPECT_GT(bits[1], bits[2]);
   Output t = run("score -t 2 --sweep-context 31,127,511 -m " + model_ + " " + story_);
+  Output total = run("score -t 2 -m " + model_ + " " + story_ + " " + english_);
+  ASSERT_EQ(total.status, 0);
+  EXPECT_NE(total.out.find("\ntotal "), std::string::npos) << total.out;
   ASSERT_EQ(t.status, 0);
   EXPECT_NE(t.out.find("bits/char"), std::string::npos);
   EXPECT_NE(t.out.find("   31 "), std::string::npos);
@@ -288,6 +291,11 @@ TEST_F(MeasureCli, BenchRoundTripsEveryMethodAndCompressor) {
   for (const auto& c : classic_compressors()) classics += !find_on_path(c.program).empty();
   EXPECT_EQ(names.size(), 3 + classics);
   EXPECT_NE(slurp(md).find("| llmzip ac |"), std::string::npos);
+  Output j = run("bench --json -t 2 -m " + model_ + " " + story_);
+  ASSERT_EQ(j.status, 0);
+  size_t ok = 0;
+  for (size_t p = j.out.find("\"round_trip\":true"); p != std::string::npos; p = j.out.find("\"round_trip\":true", p + 1)) ++ok;
+  EXPECT_EQ(ok, names.size());
   EXPECT_NE(slurp(svg).find("</svg>"), std::string::npos);
 }
 

@@ -126,6 +126,19 @@ int run_score(const Args& a) {
                std::to_string(r.n_tokens), fmt(r.total_bits, 1), fmt(per(r.total_bits, r.n_bytes), 4),
                fmt(per(r.total_bits, r.n_chars), 4), fmt(per(r.total_bits, r.n_tokens), 3)});
   }
+  if (files.size() > 1 && a.sweep_context.empty() && rows.size() > 1) {
+    // Sums over the files (each file is scored on its own, from a fresh context).
+    codec::ScoreResult sum;
+    for (const auto& row : rows) {
+      sum.n_bytes += row.r.n_bytes;
+      sum.n_chars += row.r.n_chars;
+      sum.n_tokens += row.r.n_tokens;
+      sum.total_bits += row.r.total_bits;
+    }
+    t.add_row({"total", "", std::to_string(sum.n_bytes), std::to_string(sum.n_chars), std::to_string(sum.n_tokens),
+               fmt(sum.total_bits, 1), fmt(per(sum.total_bits, sum.n_bytes), 4), fmt(per(sum.total_bits, sum.n_chars), 4),
+               fmt(per(sum.total_bits, sum.n_tokens), 3)});
+  }
   std::printf("model: %s (%s)\n%s", m.name.c_str(), m.path.c_str(), t.to_text().c_str());
   std::printf("bits/char is LLMZip's entropy upper bound H_ub; bits are the ac coder's (compressed size ~ bits/8).\n");
   return rc;
