@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Engine benchmark with one command: builds the benchmark tools (Release),
 # generates the random-weight models if missing, runs engine_bench and writes
-# a CSV. Measurements are data: bench/results/engine_bench.csv is the checked-in
-# output of this script (see bench/results/README.md for the machine).
+# a CSV. Measurements are data: bench/engine_bench.csv is the checked-in
+# output of this script (bench/engine_bench.md: machine, method, table).
 #
 #   bench/engine_bench.sh [--models smollm2-135m,qwen2.5-0.5b] [--quick] [engine_bench options...]
 #
 # Environment: BUILD_DIR (default build-bench), MODEL_DIR (default out/bench-models),
-# CSV (default bench/results/engine_bench.csv).
+# CSV (default bench/engine_bench.csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-bench}
 MODEL_DIR=${MODEL_DIR:-out/bench-models}
-CSV=${CSV:-bench/results/engine_bench.csv}
+CSV=${CSV:-bench/engine_bench.csv}
 models="smollm2-135m,qwen2.5-0.5b"
 extra=()
 while [[ $# -gt 0 ]]; do
@@ -43,3 +43,9 @@ done
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$BUILD_DIR/bench/engine_bench" "${args[@]}" --threads 1,2 --seqs 1,16,64 --csv "$CSV" "${extra[@]}"
 echo "wrote $CSV" >&2
+
+# The same results as a Markdown table (for the README / issue notes).
+echo
+echo "| model | isa | threads | workload | sequences | tokens/s | tokens per CPU-s | peak RSS MiB | CPU use |"
+echo "|---|---|---:|---|---:|---:|---:|---:|---:|"
+awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %.1f | %.1f | %.0f | %.0f%% |\n", $1, $2, $3, $4, $5, $7, $11, $9, 100 * $10 }' "$CSV"
