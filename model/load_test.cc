@@ -26,7 +26,7 @@ struct TinySpec {
   std::vector<float> rope_freqs;        // empty: no tensor
   std::set<std::string> skip;           // tensor names to leave out
   std::string bad_shape;                // tensor whose rows get one extra element... (wrong ne[1])
-  std::string q5k_tensor;               // tensor stored as Q5_K (unsupported)
+  std::string q3k_tensor;               // tensor stored as Q3_K (unsupported)
   bool tied = false;
   bool qkv_bias = false;
 };
@@ -56,8 +56,8 @@ std::string build(const TinySpec& sp, uint32_t seed = 3) {
     if (name == sp.bad_shape) ne.back() += 1;
     uint64_t n = 1;
     for (uint64_t d : ne) n *= d;
-    if (name == sp.q5k_tensor) {
-      w.add_tensor(name, TensorType::kQ5_K, ne, std::string(n / 256 * 176, '\0'));
+    if (name == sp.q3k_tensor) {
+      w.add_tensor(name, TensorType::kQ3_K, ne, std::string(n / 256 * 110, '\0'));
       return;
     }
     std::vector<float> v(n);
@@ -214,8 +214,9 @@ TEST(LoadModel, UnsupportedTensorType) {
   TinySpec sp;
   sp.n_embd = 256;
   sp.n_ff = 256;
-  sp.q5k_tensor = "blk.0.ffn_gate.weight";
-  expect_error(sp, ErrorCode::kUnsupported, {"blk.0.ffn_gate.weight", "Q5_K", "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K"});
+  sp.q3k_tensor = "blk.0.ffn_gate.weight";
+  expect_error(sp, ErrorCode::kUnsupported,
+               {"blk.0.ffn_gate.weight", "Q3_K", "F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K"});
 }
 
 TEST(LoadModel, UnsupportedArchitecture) {

@@ -11,7 +11,7 @@
 namespace llmzip::model {
 namespace {
 
-constexpr const char* kSupportedTypes = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K";
+constexpr const char* kSupportedTypes = "F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K";
 
 std::string shape_str(const gguf::TensorInfo& t) {
   std::string s = "[";
@@ -28,6 +28,8 @@ std::optional<ops::WeightType> to_weight_type(uint32_t t) {
     case gguf::TensorType::kQ4_0: return ops::WeightType::kQ4_0;
     case gguf::TensorType::kQ4_K: return ops::WeightType::kQ4_K;
     case gguf::TensorType::kQ6_K: return ops::WeightType::kQ6_K;
+    case gguf::TensorType::kQ5_0: return ops::WeightType::kQ5_0;
+    case gguf::TensorType::kQ5_K: return ops::WeightType::kQ5_K;
     default: return std::nullopt;
   }
 }

@@ -7,7 +7,7 @@
 // into batches, with any thread count and any Isa. kNumericsVersion changes
 // whenever any such number could change.
 //
-// Weight types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, read in place from the
+// Weight types: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K, read in place from the
 // mapped GGUF (no dequantized copy). Norm weights and biases (F32/F16/BF16) are
 // converted exactly to F32 at load. RoPE frequency factors (rope_freqs.weight)
 // are applied as divisors of each pair's frequency.

@@ -36,6 +36,8 @@ const char* weight_type_name(WeightType t) {
     case WeightType::kQ4_0: return "Q4_0";
     case WeightType::kQ4_K: return "Q4_K";
     case WeightType::kQ6_K: return "Q6_K";
+    case WeightType::kQ5_0: return "Q5_0";
+    case WeightType::kQ5_K: return "Q5_K";
   }
   return "?";
 }
@@ -43,8 +45,10 @@ const char* weight_type_name(WeightType t) {
 ActFormat act_format_for(WeightType t) {
   switch (t) {
     case WeightType::kQ8_0:
-    case WeightType::kQ4_0: return ActFormat::kQ8_0;
+    case WeightType::kQ4_0:
+    case WeightType::kQ5_0: return ActFormat::kQ8_0;
     case WeightType::kQ4_K:
+    case WeightType::kQ5_K:
     case WeightType::kQ6_K: return ActFormat::kQ8_K;
     default: return ActFormat::kF32;
   }
@@ -53,8 +57,10 @@ ActFormat act_format_for(WeightType t) {
 int weight_block_size(WeightType t) {
   switch (t) {
     case WeightType::kQ8_0:
-    case WeightType::kQ4_0: return 32;
+    case WeightType::kQ4_0:
+    case WeightType::kQ5_0: return 32;
     case WeightType::kQ4_K:
+    case WeightType::kQ5_K:
     case WeightType::kQ6_K: return 256;
     default: return 1;
   }
@@ -69,6 +75,8 @@ size_t weight_block_bytes(WeightType t) {
     case WeightType::kQ4_0: return 18;
     case WeightType::kQ4_K: return 144;
     case WeightType::kQ6_K: return 210;
+    case WeightType::kQ5_0: return 22;
+    case WeightType::kQ5_K: return 176;
   }
   return 0;
 }

@@ -29,7 +29,8 @@
 //    float that holds an F16-rounded value): isum_b = exact int32 sum of
 //    wq_i * xq_i over the block (Q4_0: wq = nibble - 8); v_b = (float)isum_b *
 //    (f16_to_f32(w.d_b) * dx_b); result = 8-lane block sum of v_b.
-//  - Q4_K weights, Q8_K activations (super-blocks of 256, float scale dx_b, and
+//    Q5_0 weights: the same with wq = 5-bit value - 16.
+//  - Q4_K (and Q5_K, q = 5-bit value) weights, Q8_K activations (super-blocks of 256, float scale dx_b, and
 //    bsums = sums of 16 consecutive xq): isum_sc = Σ_s sc[s] * Σ_{i in s} q_i*xq_i,
 //    isum_m = Σ_s m[s] * Σ_{i in s} xq_i (exact int32); v_b = (float)isum_sc *
 //    (dx_b * f16(d)) - (float)isum_m * (dx_b * f16(dmin)), evaluated as
@@ -59,8 +60,9 @@
 namespace llmzip::ops {
 
 // Weight element types the engine computes with.
-enum class WeightType : int { kF32 = 0, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K, kQ6_K };
-inline constexpr int kNumWeightTypes = 7;
+// (Appended types go at the end: the numbering indexes Kernels::mat_tile.)
+enum class WeightType : int { kF32 = 0, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K, kQ6_K, kQ5_0, kQ5_K };
+inline constexpr int kNumWeightTypes = 9;
 const char* weight_type_name(WeightType t);
 
 // The activation format a weight type is dotted with.

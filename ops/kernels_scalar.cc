@@ -79,7 +79,8 @@ float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
       return lane16_dot(n, x.f + static_cast<size_t>(tok) * n, [wr](int i) { return bf16_to_f32(wr[i]); });
     }
     case WeightType::kQ8_0:
-    case WeightType::kQ4_0: {
+    case WeightType::kQ4_0:
+    case WeightType::kQ5_0: {
       const int nb = n / kQK8_0;
       const int8_t* xq = x.qs + static_cast<size_t>(tok) * n;
       const float* xd = x.d + static_cast<size_t>(tok) * nb;
@@ -90,6 +91,12 @@ float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
         if (t == WeightType::kQ8_0) {
           const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(w) + b;
           for (int i = 0; i < kQK8_0; ++i) isum += int32_t{blk->qs[i]} * xq[b * kQK8_0 + i];
+          dw = f16_to_f32(blk->d);
+        } else if (t == WeightType::kQ5_0) {
+          const BlockQ5_0* blk = reinterpret_cast<const BlockQ5_0*>(w) + b;
+          int8_t q[32];
+          unpack_q5_0(*blk, q);
+          for (int i = 0; i < kQK8_0; ++i) isum += (q[i] - 16) * int32_t{xq[b * kQK8_0 + i]};
           dw = f16_to_f32(blk->d);
         } else {
           const BlockQ4_0* blk = reinterpret_cast<const BlockQ4_0*>(w) + b;
@@ -104,22 +111,29 @@ float dot_row(WeightType t, const uint8_t* w, const ActView& x, int tok) {
       }
       return tree8(acc);
     }
-    case WeightType::kQ4_K: {
+    case WeightType::kQ4_K:
+    case WeightType::kQ5_K: {
       const int nb = n / kQK_K;
       const int8_t* xq = x.qs + static_cast<size_t>(tok) * n;
       const float* xd = x.d + static_cast<size_t>(tok) * nb;
       const int16_t* bs = x.bsums + static_cast<size_t>(tok) * (n / 16);
       float acc = 0.0f;
       for (int b = 0; b < nb; ++b) {
-        const BlockQ4_K* blk = reinterpret_cast<const BlockQ4_K*>(w) + b;
+        // Q4_K and Q5_K share d, dmin and scales at the same offsets.
+        const uint8_t* raw = w + static_cast<size_t>(b) * (t == WeightType::kQ4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ5_K));
+        const BlockQ4_K* blk = reinterpret_cast<const BlockQ4_K*>(raw);
         uint8_t sc[8], m[8];
         unpack_q4_k_scales(blk->scales, sc, m);
         const int8_t* q8 = xq + b * kQK_K;
         uint8_t q[kQK_K];
-        for (int k = 0; k < 4; ++k) {
-          for (int i = 0; i < 32; ++i) {
-            q[64 * k + i] = blk->qs[32 * k + i] & 15;
-            q[64 * k + 32 + i] = blk->qs[32 * k + i] >> 4;
+        if (t == WeightType::kQ5_K) {
+          unpack_q5_k(*reinterpret_cast<const BlockQ5_K*>(raw), q);
+        } else {
+          for (int k = 0; k < 4; ++k) {
+            for (int i = 0; i < 32; ++i) {
+              q[64 * k + i] = blk->qs[32 * k + i] & 15;
+              q[64 * k + 32 + i] = blk->qs[32 * k + i] >> 4;
+            }
           }
         }
         int32_t isum_sc = 0, isum_m = 0;
@@ -279,6 +293,8 @@ void install_scalar_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_scalar<WeightType::kQ4_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_scalar<WeightType::kQ4_K>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_scalar<WeightType::kQ6_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_0)] = mat_tile_scalar<WeightType::kQ5_0>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_K)] = mat_tile_scalar<WeightType::kQ5_K>;
   k.quantize_q8_0 = quantize_q8_0_scalar;
   k.quantize_q8_k = quantize_q8_k_scalar;
   k.dot_f32 = dot_f32_scalar;

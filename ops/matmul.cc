@@ -160,6 +160,30 @@ void dequantize_row(const WeightMatrix& w, int row, float* out) {
       }
       return;
     }
+    case WeightType::kQ5_0: {
+      const BlockQ5_0* b = reinterpret_cast<const BlockQ5_0*>(p);
+      for (int i = 0; i < n / kQK8_0; ++i) {
+        const float d = f16_to_f32(b[i].d);
+        int8_t q[32];
+        unpack_q5_0(b[i], q);
+        for (int j = 0; j < kQK8_0; ++j) out[i * kQK8_0 + j] = d * static_cast<float>(q[j] - 16);
+      }
+      return;
+    }
+    case WeightType::kQ5_K: {
+      const BlockQ5_K* b = reinterpret_cast<const BlockQ5_K*>(p);
+      for (int i = 0; i < n / kQK_K; ++i) {
+        const float d = f16_to_f32(b[i].d), dmin = f16_to_f32(b[i].dmin);
+        uint8_t sc[8], m[8], q[kQK_K];
+        unpack_q4_k_scales(b[i].scales, sc, m);
+        unpack_q5_k(b[i], q);
+        for (int s = 0; s < 8; ++s) {
+          const float d1 = d * sc[s], m1 = dmin * m[s];
+          for (int l = 0; l < 32; ++l) out[i * kQK_K + 32 * s + l] = d1 * static_cast<float>(q[32 * s + l]) - m1;
+        }
+      }
+      return;
+    }
     case WeightType::kQ4_K: {
       const BlockQ4_K* b = reinterpret_cast<const BlockQ4_K*>(p);
       for (int i = 0; i < n / kQK_K; ++i) {

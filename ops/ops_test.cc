@@ -105,7 +105,9 @@ std::string random_weights(WeightType t, int rows, int n, std::mt19937& rng) {
       case WeightType::kBF16: put16(blk, f32_to_bf16(nd(rng))); break;
       case WeightType::kQ8_0:
       case WeightType::kQ4_0: put16(blk, f32_to_f16(0.01f + 0.02f * std::fabs(nd(rng)))); break;
+      case WeightType::kQ5_0: put16(blk, f32_to_f16(0.01f + 0.02f * std::fabs(nd(rng)))); break;
       case WeightType::kQ4_K:
+      case WeightType::kQ5_K:
         put16(blk, f32_to_f16(0.001f + 0.002f * std::fabs(nd(rng))));
         put16(blk + 2, f32_to_f16(0.001f + 0.002f * std::fabs(nd(rng))));
         break;
@@ -115,8 +117,9 @@ std::string random_weights(WeightType t, int rows, int n, std::mt19937& rng) {
   return s;
 }
 
-const WeightType kAllTypes[] = {WeightType::kF32,  WeightType::kF16,  WeightType::kBF16, WeightType::kQ8_0,
-                                WeightType::kQ4_0, WeightType::kQ4_K, WeightType::kQ6_K};
+const WeightType kAllTypes[] = {WeightType::kF32,  WeightType::kF16,  WeightType::kBF16,
+                                WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0,
+                                WeightType::kQ4_K, WeightType::kQ5_K, WeightType::kQ6_K};
 
 // Dequantized activations for the double reference.
 std::vector<double> deq_act(const ActView& v, int t) {
@@ -166,6 +169,42 @@ TEST(Kernels, MatmulMatchesDoubleReference) {
         for (int i = 0; i < n; ++i) EXPECT_NEAR(xa[i], x[i], 0.02 * 4.5);
       }
     }
+  }
+}
+
+// Bit layouts of the 5-bit types (ggml's block_q5_0 / block_q5_K), by hand.
+TEST(Kernels, Q5LayoutsDequantizeAsGgml) {
+  BlockQ5_0 b0{};
+  b0.d = f32_to_f16(1.0f);
+  for (int j = 0; j < 16; ++j) b0.qs[j] = static_cast<uint8_t>(j | (15 - j) << 4);
+  b0.qh[0] = 0x01;  // bit 0: element 0
+  b0.qh[3] = 0x80;  // bit 31: element 31
+  WeightMatrix w0{WeightType::kQ5_0, 32, 1, reinterpret_cast<const uint8_t*>(&b0), sizeof(b0)};
+  float out[256];
+  dequantize_row(w0, 0, out);
+  for (int j = 0; j < 16; ++j) {
+    EXPECT_EQ(out[j], static_cast<float>((j | (j == 0 ? 16 : 0)) - 16)) << j;
+    EXPECT_EQ(out[16 + j], static_cast<float>(((15 - j) | (j == 15 ? 16 : 0)) - 16)) << j;
+  }
+  BlockQ5_K bk{};
+  bk.d = f32_to_f16(1.0f);
+  bk.dmin = f32_to_f16(0.5f);
+  for (int j = 0; j < 4; ++j) bk.scales[j] = 1;           // sc[0..3] = 1
+  for (int j = 4; j < 8; ++j) bk.scales[j] = 2;           // m[0..3] = 2
+  for (int j = 8; j < 12; ++j) bk.scales[j] = 0x31;       // sc[4..7] = 1, m[4..7] = 3
+  bk.qs[32 * 2 + 7] = 0x5A;  // element 128+7 = 10 (low), element 160+7 = 5 (high)
+  bk.qh[3] = 0x04;           // bit 2 (k=1, low half): element 64+3 += 16
+  bk.qh[5] = 0x80;           // bit 7 (k=3, high half): element 224+5 += 16
+  WeightMatrix wk{WeightType::kQ5_K, 256, 1, reinterpret_cast<const uint8_t*>(&bk), sizeof(bk)};
+  dequantize_row(wk, 0, out);
+  for (int i = 0; i < 256; ++i) {
+    const int s = i / 32;
+    const float m = s < 4 ? 1.0f : 1.5f;  // dmin * m[s]
+    float q = 0;
+    if (i == 67 || i == 229) q = 16;
+    if (i == 135) q = 10;
+    if (i == 167) q = 5;
+    EXPECT_EQ(out[i], q - m) << i;
   }
 }
 
