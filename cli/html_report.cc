@@ -162,7 +162,7 @@ const char* kScript = R"JS(
 (function(){
 var tip=document.getElementById('tip'),box=document.getElementById('text');
 function esc(s){return s.replace(/[&<>]/g,function(c){return{'&':'&amp;','<':'&lt;','>':'&gt;'}[c]});}
-function shown(s){return esc(s.replace(/\u21b5\n/g,'\\n').replace(/\t/g,'\\t'));}
+function shown(s){return esc(s.replace(/\u21b5\n/g,'\\n').replace(/\t/g,'\\t').replace(/ /g,'\u2423'));}
 function row(k,v){return '<tr><td>'+k+'</td><td>'+v+'</td></tr>';}
 box.addEventListener('mouseover',function(e){
   var s=e.target.closest('span');if(!s||!box.contains(s)){tip.style.display='none';return;}

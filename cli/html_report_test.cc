@@ -152,7 +152,17 @@ TEST(HtmlReport, RendersInHeadlessChromium) {
     text += w;
   }
   auto r = result_of(text, toks);
-  const std::string html = render_html_report(text, r, {"chromium check", "m", 64});
+  std::string html = render_html_report(text, r, {"chromium check", "m", 64});
+  // Hover the third token from a script appended to the page; the hover card
+  // must then show that token's numbers (id 2, 2.00 bits, rank 2).
+  const size_t end = html.rfind("</body>");
+  ASSERT_NE(end, std::string::npos);
+  html.insert(end,
+              "<script>var s=document.querySelectorAll('#text span')[2];"
+              "s.dispatchEvent(new MouseEvent('mouseover',{bubbles:true}));"
+              "s.dispatchEvent(new MouseEvent('mousemove',{bubbles:true,clientX:40,clientY:40}));"
+              "var t=document.getElementById('tip');"
+              "document.body.setAttribute('data-hover',t.style.display+'|'+t.textContent);</script>");
 
   char dir[] = "/tmp/llmzip-html-test-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
@@ -183,6 +193,14 @@ TEST(HtmlReport, RendersInHeadlessChromium) {
   EXPECT_EQ(count(parsed, "<span class=\"b"), toks.size());
   EXPECT_NE(parsed.find("id=\"tip\""), std::string::npos);
   EXPECT_NE(parsed.find("data-ready=\"1\""), std::string::npos);  // the inline script ran to its end
+  const size_t hover = parsed.find("data-hover=\"");
+  ASSERT_NE(hover, std::string::npos);
+  const std::string card = parsed.substr(hover, parsed.find('"', hover + 12) - hover);
+  EXPECT_NE(card.find("block|\u2423word2"), std::string::npos) << card;  // spaces shown as ␣
+  EXPECT_NE(card.find("bits2.00"), std::string::npos) << card;
+  EXPECT_NE(card.find("token id2"), std::string::npos) << card;
+  EXPECT_NE(card.find("rank2"), std::string::npos) << card;
+  EXPECT_NE(card.find("entropy2.50 bits"), std::string::npos) << card;
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
