@@ -87,6 +87,17 @@ template <WeightType T>
 inline __m256i load_weight_block(const uint8_t* row, int b) {
   if constexpr (T == WeightType::kQ8_0) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ8_0*>(row)[b].qs));
+  } else if constexpr (T == WeightType::kQ5_0) {
+    // Q5_0: nibble | (bit j of qh) << 4, minus 16; bit j of the little-endian qh is element j's.
+    const BlockQ5_0& blk = reinterpret_cast<const BlockQ5_0*>(row)[b];
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    const __m128i m = _mm_set1_epi8(15);
+    const __m256i nib = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(q, m)),
+                                                _mm_and_si128(_mm_srli_epi16(q, 4), m), 1);
+    uint32_t qh;
+    std::memcpy(&qh, blk.qh, 4);
+    const __m256i hi = _mm256_and_si256(_mm256_movm_epi8(static_cast<__mmask32>(qh)), _mm256_set1_epi8(16));
+    return _mm256_sub_epi8(_mm256_or_si256(nib, hi), _mm256_set1_epi8(16));
   } else {
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const BlockQ4_0*>(row)[b].qs));
     const __m128i m = _mm_set1_epi8(15);
@@ -208,7 +219,9 @@ template <WeightType T>
 void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
                          float* out, size_t out_stride) {
   constexpr int kNR = 2, kNT = 4;
-  constexpr size_t kBlockBytes = T == WeightType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
+                                 : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
+                                                          : sizeof(BlockQ5_0);
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
@@ -511,6 +524,30 @@ inline void unpack_q4_k(const BlockQ4_K& w, UnpackedK& u) {
   u.dmin = f16_to_f32(w.dmin);
 }
 
+// Q5_K = Q4_K plus a fifth bit per quant: element 64k+i (i < 32) gets bit 2k of
+// qh[i], element 64k+32+i bit 2k+1.
+inline void unpack_q5_k(const BlockQ5_K& w, UnpackedK& u) {
+  uint8_t sc[8], m[8];
+  unpack_q4_k_scales(w.scales, sc, m);
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i one = _mm256_set1_epi8(1);
+  const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh));
+  for (int k = 0; k < 4; ++k) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * k));
+    // Bit s of every byte -> bit 4 (srli on 16-bit lanes, then a per-byte mask: exact for s < 8).
+    const __m256i b_lo = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), one), 4);
+    const __m256i b_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k + 1), one), 4);
+    u.q[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_or_si256(_mm256_and_si256(q, m4), b_lo)),
+                                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), b_hi), 1);
+    u.sc[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(sc[2 * k])),
+                                 _mm256_set1_epi16(sc[2 * k + 1]), 1);
+  }
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+  u.m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+  u.d = f16_to_f32(w.d);
+  u.dmin = f16_to_f32(w.dmin);
+}
+
 inline void unpack_q6_k(const BlockQ6_K& w, UnpackedK& u) {
   const __m256i m4 = _mm256_set1_epi8(15);
   const __m256i m2 = _mm256_set1_epi8(3);
@@ -562,6 +599,8 @@ void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView&
     for (int b = 0; b < nb; ++b) {
       if constexpr (T == WeightType::kQ4_K) {
         unpack_q4_k(reinterpret_cast<const BlockQ4_K*>(row)[b], s.w[static_cast<size_t>(r) * nb + b]);
+      } else if constexpr (T == WeightType::kQ5_K) {
+        unpack_q5_k(reinterpret_cast<const BlockQ5_K*>(row)[b], s.w[static_cast<size_t>(r) * nb + b]);
       } else {
         unpack_q6_k(reinterpret_cast<const BlockQ6_K*>(row)[b], s.w[static_cast<size_t>(r) * nb + b]);
       }
@@ -585,7 +624,7 @@ void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView&
         const int32_t isum = _mm512_reduce_add_epi32(dot);
         const __m256i b16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + b * 16));
         const int32_t isum2 = hsum_i32_256(_mm256_madd_epi16(b16, u[b].m16));
-        if constexpr (T == WeightType::kQ4_K) {
+        if constexpr (T == WeightType::kQ4_K || T == WeightType::kQ5_K) {
           const float p = static_cast<float>(isum) * (xd[b] * u[b].d);
           const float q = static_cast<float>(isum2) * (xd[b] * u[b].dmin);
           acc = acc + (p - q);
@@ -610,6 +649,8 @@ void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_0)] = mat_tile_q_0<WeightType::kQ4_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_k<WeightType::kQ4_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_K)] = mat_tile_k<WeightType::kQ5_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_0)] = mat_tile_q_0<WeightType::kQ5_0>;
   k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_float<WeightType::kF32>;
   k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;

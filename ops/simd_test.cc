@@ -68,6 +68,21 @@ std::string random_weight_rows(WeightType t, int rows, int n, std::mt19937& rng)
         if (kind == 1) std::memset(q->qs, 0xff, sizeof q->qs);  // all +7
         break;
       }
+      case WeightType::kQ5_0: {
+        auto* q = reinterpret_cast<BlockQ5_0*>(b);
+        q->d = random_scale(rng);
+        if (kind == 0) { std::memset(q->qs, 0x00, sizeof q->qs); std::memset(q->qh, 0x00, sizeof q->qh); }  // all -16
+        if (kind == 1) { std::memset(q->qs, 0xff, sizeof q->qs); std::memset(q->qh, 0xff, sizeof q->qh); }  // all +15
+        break;
+      }
+      case WeightType::kQ5_K: {
+        auto* q = reinterpret_cast<BlockQ5_K*>(b);
+        q->d = random_scale(rng);
+        q->dmin = random_scale(rng);
+        if (kind == 0) { std::memset(q->qs, 0xff, sizeof q->qs); std::memset(q->qh, 0xff, sizeof q->qh); }
+        if (kind == 1) std::memset(q->scales, 0xff, sizeof q->scales);
+        break;
+      }
       case WeightType::kQ4_K: {
         auto* q = reinterpret_cast<BlockQ4_K*>(b);
         q->d = random_scale(rng);
@@ -200,6 +215,16 @@ TEST(SimdMatTile, Q8_0) {
 TEST(SimdMatTile, Q4_0) {
   SKIP_WITHOUT_SIMD();
   check_mat_tile(WeightType::kQ4_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 2);
+}
+
+TEST(SimdMatTile, Q5_0) {
+  SKIP_WITHOUT_SIMD();
+  check_mat_tile(WeightType::kQ5_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 12);
+}
+
+TEST(SimdMatTile, Q5_K) {
+  SKIP_WITHOUT_SIMD();
+  check_mat_tile(WeightType::kQ5_K, {256, 512, 768, 1536}, {1, 3, 17}, kTokCounts, 13);
 }
 
 TEST(SimdMatTile, Q4_K) {
