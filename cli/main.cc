@@ -132,7 +132,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
 
   const bool show_progress = a.verbosity >= 1 && isatty(STDERR_FILENO);
   ProgressLine progress(show_progress, shown_in);
-  auto on_progress = [&](const codec::Progress& p) { progress.update(p.in_bytes, p.out_bytes, p.in_total, decompressing); };
+  auto on_progress = [&](const codec::Progress& p) { progress.update(p.in_bytes, p.out_bytes, p.in_total, p.settled_in, p.settled_out, decompressing); };
 
   codec::Params params = params_of(a);
   codec::Stats stats;

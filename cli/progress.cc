@@ -13,7 +13,8 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-void ProgressLine::update(uint64_t in_done, uint64_t out_done, int64_t in_total, bool decompressing) {
+void ProgressLine::update(uint64_t in_done, uint64_t out_done, int64_t in_total, uint64_t settled_in,
+                          uint64_t settled_out, bool decompressing) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
@@ -26,8 +27,9 @@ void ProgressLine::update(uint64_t in_done, uint64_t out_done, int64_t in_total,
   int n = std::snprintf(line, sizeof line, "\r%s: %s", label_.c_str(), human_bytes(double(in_done)).c_str());
   if (in_total > 0) n += std::snprintf(line + n, sizeof line - n, " / %s", human_bytes(double(in_total)).c_str());
   n += std::snprintf(line + n, sizeof line - n, "  %s/s", human_bytes(speed).c_str());
-  if (in_done > 0 && out_done > 0) {
-    double bpb = decompressing ? 8.0 * double(in_done) / double(out_done) : 8.0 * double(out_done) / double(in_done);
+  if (settled_in > 0 && settled_out > 0) {
+    double bpb = decompressing ? 8.0 * double(settled_in) / double(settled_out)
+                               : 8.0 * double(settled_out) / double(settled_in);
     n += std::snprintf(line + n, sizeof line - n, "  %.3f bits/byte", bpb);
   }
   if (in_total > 0 && in_done > 0 && speed > 0 && !decompressing) {

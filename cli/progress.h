@@ -12,7 +12,9 @@ class ProgressLine {
  public:
   ProgressLine(bool enabled, std::string label) : enabled_(enabled), label_(std::move(label)) {}
   ~ProgressLine() { clear(); }
-  void update(uint64_t in_done, uint64_t out_done, int64_t in_total, bool decompressing);
+  // settled_in/out: the input and output of completed frames (for the ratio).
+  void update(uint64_t in_done, uint64_t out_done, int64_t in_total, uint64_t settled_in, uint64_t settled_out,
+              bool decompressing);
   void clear();
 
  private:

@@ -125,10 +125,20 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
       }
     std::vector<std::unique_ptr<TokenEncoder>> enc(seqs.size());
     for (auto& e : enc) e = std::move(make_encoder(p.method)).value();
-    LLMZIP_RETURN_IF_ERROR(ev.run(seqs, [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
-      enc[q]->add(t, uint32_t(seqs[q][i]));
-      return Status::ok();
-    }));
+    uint64_t group_bytes = 0;
+    for (auto f : frames) group_bytes += f.size();
+    auto show = [&](uint64_t done, uint64_t total) {
+      if (progress && total)
+        progress({stats.in_bytes + group_bytes * done / total, stats.out_bytes, in.size_hint(), stats.in_bytes,
+                  stats.out_bytes});
+    };
+    LLMZIP_RETURN_IF_ERROR(ev.run(
+        seqs,
+        [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
+          enc[q]->add(t, uint32_t(seqs[q][i]));
+          return Status::ok();
+        },
+        show));
     size_t q = 0;
     for (size_t i = 0; i < frames.size(); ++i) {
       if (q < seq_frame.size() && seq_frame[q] == i) {
@@ -145,10 +155,10 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
       stats.in_bytes += frames[i].size();
     }
     buf.erase(0, buf.size() - rest.size());
-    if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint()});
+    if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
   }
   LLMZIP_RETURN_IF_ERROR(w->finish());
-  if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint()});
+  if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
   if (stats_out) *stats_out = stats;
   return Status::ok();
 }
@@ -347,6 +357,11 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
         }
       });
       if (!first_error.is_ok()) return first_error;
+      if (progress) {
+        uint64_t decoded = 0;
+        for (const auto& d : decs) decoded += d.bytes.size();
+        progress({stats.in_bytes, stats.out_bytes + decoded, in.size_hint(), stats.in_bytes, stats.out_bytes});
+      }
     }
 
     // Write the group in file order.
@@ -360,7 +375,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       else stats.tokens += group[g].first.token_count;
     }
     stats.in_bytes = reader->bytes_read();
-    if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint()});
+    if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
   }
   if (content.digest() != reader->footer().content_checksum)
     return Status(ErrorCode::kChecksumMismatch, name + ": decompressed content does not match the file's checksum");

@@ -37,9 +37,11 @@ constexpr uint32_t kDefaultContext = 512;
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
 
 struct Progress {
-  uint64_t in_bytes = 0;   // input consumed so far
-  uint64_t out_bytes = 0;  // output produced so far
+  uint64_t in_bytes = 0;   // input consumed so far (estimate within a group)
+  uint64_t out_bytes = 0;  // output produced so far (estimate within a group)
   int64_t in_total = -1;   // input size if known
+  // Input and output of the frames completely written: the current ratio.
+  uint64_t settled_in = 0, settled_out = 0;
 };
 using ProgressFn = std::function<void(const Progress&)>;
 

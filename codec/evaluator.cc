@@ -31,13 +31,16 @@ struct Job {
 };
 }  // namespace
 
-Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit) {
+Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit,
+                      const std::function<void(uint64_t, uint64_t)>& after_batch) {
   const uint64_t P = s_.has_start ? 1 : 0;
   const size_t vocab = size_t(model_.n_vocab());
 
   // Tokens predicted without any input (P = 0, first token of a sequence) use
   // the uniform table; visit them first, in sequence order, before the model's.
   std::vector<Job> jobs;
+  uint64_t total = 0, done = 0;
+  for (const auto& q : seqs) total += q.size();
   for (size_t q = 0; q < seqs.size(); ++q) {
     for (const Window& w : context_windows(seqs[q].size(), s_.n_ctx, s_.has_start)) {
       Job j{q, w};
@@ -124,6 +127,8 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
         }
       });
       if (!first_error.is_ok()) return first_error;
+      done += rows.size();
+      if (after_batch) after_batch(done, total);
     }
     // Retire finished jobs.
     for (size_t a = 0; a < active.size();) {

@@ -38,7 +38,10 @@ class Evaluator {
   ~Evaluator();
 
   // Evaluates all sequences (each a token list) and visits every token's table.
-  Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit);
+  // `after_batch(done, total)`, if set, is called after each forward pass with
+  // the number of tokens visited so far and in all (for progress display).
+  Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit,
+             const std::function<void(uint64_t, uint64_t)>& after_batch = nullptr);
 
   // Max tokens per forward call (bounded so the logits buffer stays <= 64 MB).
   int batch_tokens() const { return batch_tokens_; }
