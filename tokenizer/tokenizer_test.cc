@@ -68,7 +68,8 @@ void expect_missing_byte_error(const Tokenizer& t, const Status& st) {
 
 void check_case(const Tokenizer& t, const std::string& name, const std::string& text,
                 const std::vector<int32_t>& want, int* failures) {
-  auto got = t.encode(text);
+  EncodeStats stats;
+  auto got = t.encode(text, &stats);
   if (needs_missing_byte(t, text)) {
     EXPECT_FALSE(got.is_ok()) << name << ": expected kUnsupported for " << text;
     if (!got.is_ok()) {
@@ -82,6 +83,10 @@ void check_case(const Tokenizer& t, const std::string& name, const std::string& 
                   << "\n  got  " << show(*got);
   }
   EXPECT_EQ(t.decode(*got), text) << name;
+  // Valid UTF-8 through byte-level BPE: the canonical ids, no byte fallback.
+  if (t.kind() == ModelKind::kBpe) {
+    EXPECT_EQ(stats.byte_fallback_bytes, 0u) << name << ": " << testing::PrintToString(text);
+  }
 }
 
 class VocabTest : public ::testing::TestWithParam<const char*> {};
