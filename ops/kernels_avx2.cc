@@ -70,10 +70,29 @@ inline __m256i dot_i8_lanes(__m256i w, __m256i x) {
 // Q8_0 / Q4_0 weights x Q8_0 activations
 
 // The 32 int8 weights of block b as a ymm (Q4_0: nibble - 8, low nibbles first).
+// 0xFF in byte i where bit i of x is set, else 0.
+inline __m256i bits_to_bytes(uint32_t x) {
+  // Byte i takes byte i/8 of x (per 128-bit lane: bytes 0..15 <- x bytes 0,1; 16..31 <- 2,3).
+  const __m256i idx = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                       2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(x)), idx);
+  const __m256i sel = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));  // 1 << (i % 8)
+  return _mm256_cmpeq_epi8(_mm256_and_si256(bytes, sel), sel);
+}
+
 template <WeightType T>
 inline __m256i load_weight_block(const uint8_t* row, int b) {
   if constexpr (T == WeightType::kQ8_0) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ8_0*>(row)[b].qs));
+  } else if constexpr (T == WeightType::kQ5_0) {
+    const BlockQ5_0& blk = reinterpret_cast<const BlockQ5_0*>(row)[b];
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    const __m128i m = _mm_set1_epi8(15);
+    const __m256i nib = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m), _mm_and_si128(q, m));
+    uint32_t qh;
+    std::memcpy(&qh, blk.qh, 4);
+    const __m256i hi = _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(16));
+    return _mm256_sub_epi8(_mm256_or_si256(nib, hi), _mm256_set1_epi8(16));
   } else {
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const BlockQ4_0*>(row)[b].qs));
     const __m128i m = _mm_set1_epi8(15);
@@ -85,7 +104,9 @@ inline __m256i load_weight_block(const uint8_t* row, int b) {
 template <WeightType T>
 void mat_tile_q_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
                   size_t out_stride) {
-  constexpr size_t kBlockBytes = T == WeightType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
+                                 : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
+                                                          : sizeof(BlockQ5_0);
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
@@ -194,21 +215,34 @@ inline __m256i scale_halves(__m256i p16, int s_lo, int s_hi) {
                                                  _mm_set1_epi16(static_cast<int16_t>(s_lo))));
 }
 
-float dot_q4_k_row(const BlockQ4_K* blk, const int8_t* xq, const float* xd, const int16_t* bs, int nb) {
+// Q4_K, and Q5_K (the same plus a fifth bit per quant: element 64k+i, i < 32,
+// gets bit 2k of qh[i], element 64k+32+i bit 2k+1).
+template <class Block>
+float dot_q4_k_row(const Block* blk, const int8_t* xq, const float* xd, const int16_t* bs, int nb) {
+  constexpr bool kQ5 = sizeof(Block) == sizeof(BlockQ5_K);
   const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i one = _mm256_set1_epi8(1);
   float acc = 0.0f;
   for (int b = 0; b < nb; ++b) {
-    const BlockQ4_K& w = blk[b];
+    const Block& w = blk[b];
     uint8_t sc[8], m[8];
     unpack_q4_k_scales(w.scales, sc, m);
     const int8_t* y = xq + b * kQK_K;
+    __m256i hb = _mm256_setzero_si256();
+    if constexpr (kQ5) hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh));
     __m256i isc = _mm256_setzero_si256();
     for (int k = 0; k < 4; ++k) {
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * k));
-      const __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4),
-                                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k)));
-      const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
-                                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k + 32)));
+      __m256i ql = _mm256_and_si256(q, m4);
+      __m256i qh = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      if constexpr (kQ5) {
+        // Bit s of every byte -> bit 4 (16-bit shift, then a per-byte mask: exact for s < 8).
+        ql = _mm256_or_si256(ql, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), one), 4));
+        qh = _mm256_or_si256(qh, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k + 1), one), 4));
+      }
+      const __m256i lo = _mm256_maddubs_epi16(ql, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k)));
+      const __m256i hi =
+          _mm256_maddubs_epi16(qh, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 64 * k + 32)));
       isc = _mm256_add_epi32(isc, scale_halves(lo, sc[2 * k], sc[2 * k]));
       isc = _mm256_add_epi32(isc, scale_halves(hi, sc[2 * k + 1], sc[2 * k + 1]));
     }
@@ -280,6 +314,8 @@ void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView&
       float v;
       if constexpr (T == WeightType::kQ4_K) {
         v = dot_q4_k_row(reinterpret_cast<const BlockQ4_K*>(row), xq, xd, bs, nb);
+      } else if constexpr (T == WeightType::kQ5_K) {
+        v = dot_q4_k_row(reinterpret_cast<const BlockQ5_K*>(row), xq, xd, bs, nb);
       } else {
         v = dot_q6_k_row(reinterpret_cast<const BlockQ6_K*>(row), xq, xd, bs, nb);
       }
@@ -530,6 +566,8 @@ void install_avx2_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.mat_tile[static_cast<int>(WeightType::kQ4_K)] = mat_tile_k<WeightType::kQ4_K>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_K)] = mat_tile_k<WeightType::kQ5_K>;
+  k.mat_tile[static_cast<int>(WeightType::kQ5_0)] = mat_tile_q_0<WeightType::kQ5_0>;
   k.quantize_q8_0 = quantize_q8_0;
   k.quantize_q8_k = quantize_q8_k;
   k.dot_f32 = dot_f32;

@@ -642,8 +642,8 @@ void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView&
 
 void install_avx512_kernels(Kernels& k) {
   // The table arrives filled with the AVX2 entries: keep those for one token.
-  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_K, WeightType::kQ6_K,
-                       WeightType::kF32, WeightType::kF16, WeightType::kBF16}) {
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0, WeightType::kQ4_K,
+                       WeightType::kQ5_K, WeightType::kQ6_K, WeightType::kF32, WeightType::kF16, WeightType::kBF16}) {
     g_single_token_tile[static_cast<int>(t)] = k.mat_tile[static_cast<int>(t)];
   }
   k.mat_tile[static_cast<int>(WeightType::kQ8_0)] = mat_tile_q_0<WeightType::kQ8_0>;
