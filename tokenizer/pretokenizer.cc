@@ -43,7 +43,7 @@ const std::vector<Family>& families() {
 inline bool is_space(uint8_t f) { return f & kSpace; }
 inline bool is_letter(uint8_t f) { return f & kLetter; }
 inline bool is_number(uint8_t f) { return f & kNumber; }
-inline bool is_lower_ascii(uint32_t c, char lower) {
+inline bool equals_ascii_nocase(uint32_t c, char lower) {
   return c == static_cast<uint32_t>(lower) || c == static_cast<uint32_t>(lower - 'a' + 'A');
 }
 
@@ -58,7 +58,7 @@ struct Span {
 size_t match_contraction(const Span& s, size_t pos, bool any_case) {
   if (s.c[pos] != '\'' || pos + 1 >= s.e) return 0;
   auto eq = [&](size_t i, char ch) {
-    return any_case ? is_lower_ascii(s.c[i], ch) : s.c[i] == static_cast<uint32_t>(ch);
+    return any_case ? equals_ascii_nocase(s.c[i], ch) : s.c[i] == static_cast<uint32_t>(ch);
   };
   if (eq(pos + 1, 's') || eq(pos + 1, 't') || eq(pos + 1, 'm') || eq(pos + 1, 'd')) return 2;
   if (pos + 2 < s.e && ((eq(pos + 1, 'r') && eq(pos + 2, 'e')) || (eq(pos + 1, 'v') && eq(pos + 2, 'e')) ||

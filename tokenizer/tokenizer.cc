@@ -1,9 +1,9 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstdio>
-#include <atomic>
 
 #include "tokenizer/bpe.h"
 #include "tokenizer/pretokenizer.h"
