@@ -388,6 +388,38 @@ TEST(TokenizerTest, InMemoryBpeMergesByRank) {
   EXPECT_EQ((*t)->decode(*ids), "hello hell");
 }
 
+// User-defined pieces are cut out longest first over the whole text (as
+// llama.cpp), not leftmost first: "bcd" wins over "ab" in "abcd".
+TEST(TokenizerTest, UserDefinedPiecesLongestFirst) {
+  gguf::GgufWriter w;
+  w.add_string("tokenizer.ggml.model", "gpt2");
+  w.add_string("tokenizer.ggml.pre", "gpt-2");
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  for (int b = 0; b < 256; ++b) {
+    std::string s;
+    append_utf8(byte_to_unicode(static_cast<uint8_t>(b)), &s);
+    tokens.push_back(s);
+    types.push_back(1);
+  }
+  tokens.push_back("ab");   // 256
+  tokens.push_back("bcd");  // 257
+  types.push_back(4);
+  types.push_back(4);
+  w.add_string_array("tokenizer.ggml.tokens", tokens);
+  w.add_i32_array("tokenizer.ggml.token_type", types);
+  w.add_string_array("tokenizer.ggml.merges", {});
+  const std::string bytes = w.finish();
+  auto f = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "ud.gguf");
+  ASSERT_TRUE(f.is_ok());
+  auto t = Tokenizer::from_gguf(**f);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto ids = (*t)->encode("abcd ab");
+  ASSERT_TRUE(ids.is_ok());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{'a', 257, ' ', 256}));
+  EXPECT_EQ((*t)->decode(*ids), "abcd ab");
+}
+
 TEST(TokenizerTest, EveryPreTokenizerNameLoads) {
   for (const char* pre : {"llama-bpe", "llama3", "qwen2", "qwen35", "gpt-2", "falcon", "starcoder", "refact",
                           "deepseek-llm", "deepseek-coder", "mpt", "smollm", "default", ""}) {
