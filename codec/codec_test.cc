@@ -225,17 +225,23 @@ std::string bpe_model_bytes(const std::string& vocab_path) {
   return w.finish();
 }
 
+// Loads the model of bpe_model_bytes() through a temporary file, as users do.
+Result<std::unique_ptr<LoadedModel>> load_bpe_model(const std::string& vocab_path) {
+  std::string bytes = bpe_model_bytes(vocab_path);
+  char tmpl[] = "/tmp/llmzip-bpe-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) return Status(ErrorCode::kIo, "mkstemp failed");
+  bool ok = write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size());
+  close(fd);
+  auto m = ok ? load_model(tmpl) : Result<std::unique_ptr<LoadedModel>>(Status(ErrorCode::kIo, "write failed"));
+  unlink(tmpl);
+  return m;
+}
+
 TEST(CodecBpe, InvalidUtf8AndInexpressibleBytesRoundTrip) {
   LLMZIP_REQUIRE_TESTDATA(dir);
   for (const char* vocab : {"gpt-2", "falcon"}) {
-    std::string bytes = bpe_model_bytes(dir + "/vocab/ggml-vocab-" + vocab + ".gguf");
-    char tmpl[] = "/tmp/llmzip-bpe-XXXXXX";
-    int fd = mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
-    close(fd);
-    auto m = load_model(tmpl);
-    unlink(tmpl);
+    auto m = load_bpe_model(dir + "/vocab/ggml-vocab-" + vocab + ".gguf");
     ASSERT_TRUE(m.is_ok()) << vocab << ": " << m.status().to_string();
     // falcon has no token for \x0b: that frame must be stored, the rest coded.
     std::string text = "Hello world.\nBad bytes: \xff\xfe\xc0\xaf here.\nVertical\x0btab.\nThe end.\n";
@@ -293,14 +299,7 @@ TEST(CodecStreaming, FiftyMegabytesWithBoundedMemory) {
   // falcon's vocabulary cannot express \x0b, so these frames take the stored
   // path: the model is not run, which keeps 50 MB fast, while input buffering,
   // framing, container writing and reading are all exercised at full size.
-  std::string bytes = bpe_model_bytes(dir + "/vocab/ggml-vocab-falcon.gguf");
-  char tmpl[] = "/tmp/llmzip-bpe-XXXXXX";
-  int fd = mkstemp(tmpl);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
-  close(fd);
-  auto m = load_model(tmpl);
-  unlink(tmpl);
+  auto m = load_bpe_model(dir + "/vocab/ggml-vocab-falcon.gguf");
   ASSERT_TRUE(m.is_ok()) << m.status().to_string();
   const uint64_t total = 50ull << 20;
   const std::string line = "A line of text with a vertical\x0btab in it, number 12345.\n";
