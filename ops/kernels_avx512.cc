@@ -380,9 +380,60 @@ void silu_mul(const float* g, const float* u, int n, float* y) {
   }
 }
 
+// Attention for a head size known at compile time (a multiple of 16): q and the
+// output accumulators live in registers, the per-key loops are unrolled. Same
+// operations in the same order as the generic version below.
+template <int HD>
+void attention_fixed(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, float scale,
+                     float* scratch, float* out) {
+  constexpr int C = HD / 16;
+  __m512 qv[C];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; ++c) qv[c] = _mm512_loadu_ps(q + 16 * c);
+  auto lanes = [&](const float* kj) {
+    __m512 a = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[c], _mm512_loadu_ps(kj + 16 * c)));
+    return a;
+  };
+  int j = 0;
+  const __m128 vscale = _mm_set1_ps(scale);
+  for (; j + 4 <= n_keys; j += 4) {
+    const float* kj = k + j * kv_stride;
+    _mm_storeu_ps(scratch + j, _mm_mul_ps(tree16x4(lanes(kj), lanes(kj + kv_stride), lanes(kj + 2 * kv_stride),
+                                                   lanes(kj + 3 * kv_stride)),
+                                          vscale));
+  }
+  for (; j < n_keys; ++j) scratch[j] = tree16(lanes(k + j * kv_stride)) * scale;
+  float m = -INFINITY;
+  for (int i = 0; i < n_keys; ++i) m = scratch[i] > m ? scratch[i] : m;
+  const __m512 vm = _mm512_set1_ps(m);
+  __m512 acc = _mm512_setzero_ps();
+  for (j = 0; j < n_keys; j += 16) {
+    const __mmask16 mk = first_lanes(n_keys - j);
+    const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, scratch + j), vm)));
+    _mm512_mask_storeu_ps(scratch + j, mk, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  const __m512 vsum = _mm512_set1_ps(tree16(acc));
+  __m512 o[C];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; ++c) o[c] = _mm512_setzero_ps();
+  for (int jj = 0; jj < n_keys; ++jj) {
+    const __m512 e = _mm512_set1_ps(scratch[jj]);
+    const float* vj = v + jj * kv_stride;
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) o[c] = _mm512_add_ps(o[c], _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16 * c)));
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_div_ps(o[c], vsum));
+}
+
 void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
                float* scratch, float* out) {
   assert(n_keys >= 1);
+  if (hd == 64) return attention_fixed<64>(q, k, v, kv_stride, n_keys, scale, scratch, out);
+  if (hd == 128) return attention_fixed<128>(q, k, v, kv_stride, n_keys, scale, scratch, out);
   // Scores, four keys per reduction.
   float m = -INFINITY;
   int j = 0;
