@@ -146,7 +146,9 @@ TEST_P(GoldenTest, MatchesLlamaCpp) {
                 max_d, median);
     EXPECT_LE(rel, tol.rel_bits) << model_name << " " << text;
     EXPECT_LE(max_d, tol.max_dlp) << model_name << " " << text;
-    if (tol.median_dlp >= 0) EXPECT_LE(median, tol.median_dlp) << model_name << " " << text;
+    if (tol.median_dlp >= 0) {
+      EXPECT_LE(median, tol.median_dlp) << model_name << " " << text;
+    }
 
     const std::string l3 = dir + "/golden/" + model_name + "__" + text + ".logits3.json";
     if (FILE* fp = std::fopen(l3.c_str(), "rb")) {
