@@ -50,21 +50,10 @@ const CpuFeatures& features() {
 }
 
 Isa initial_isa() {
-  Isa best = best_supported_isa();
-  const char* env = std::getenv("LLMZIP_SIMD");
-  if (env == nullptr || *env == 0) return best;
-  std::optional<Isa> want = parse_isa(env);
-  if (!want) {
-    std::fprintf(stderr, "llmzip: LLMZIP_SIMD=%s not understood (scalar|avx2|avx512); using %s\n", env,
-                 isa_name(best));
-    return best;
-  }
-  if (!cpu_supports(*want)) {
-    std::fprintf(stderr, "llmzip: LLMZIP_SIMD=%s but this CPU supports at most %s; using %s\n", env,
-                 isa_name(best), isa_name(best));
-    return best;
-  }
-  return *want;
+  std::string message;
+  const Isa isa = isa_from_env_value(std::getenv("LLMZIP_SIMD"), &message);
+  if (!message.empty()) std::fprintf(stderr, "llmzip: %s\n", message.c_str());
+  return isa;
 }
 
 std::atomic<int>& active_slot() {
@@ -73,6 +62,23 @@ std::atomic<int>& active_slot() {
 }
 
 }  // namespace
+
+Isa isa_from_env_value(const char* value, std::string* message) {
+  message->clear();
+  const Isa best = best_supported_isa();
+  if (value == nullptr || *value == 0) return best;
+  const std::optional<Isa> want = parse_isa(value);
+  if (!want) {
+    *message = std::string("LLMZIP_SIMD=") + value + " not understood (scalar|avx2|avx512); using " + isa_name(best);
+    return best;
+  }
+  if (!cpu_supports(*want)) {
+    *message = std::string("LLMZIP_SIMD=") + value + " but this CPU supports at most " + isa_name(best) +
+               "; using " + isa_name(best);
+    return best;
+  }
+  return *want;
+}
 
 const char* isa_name(Isa isa) {
   switch (isa) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace llmzip::ops {
@@ -26,6 +27,12 @@ std::optional<Isa> parse_isa(std::string_view name);
 bool cpu_supports(Isa isa);
 // Highest level the CPU supports.
 Isa best_supported_isa();
+
+// The level an LLMZIP_SIMD value selects on this CPU: null or empty means the
+// best supported; a known name above what the CPU supports is clamped to the
+// best supported and an unknown name also gives the best, each with a
+// one-line explanation in *message (left empty otherwise).
+Isa isa_from_env_value(const char* value, std::string* message);
 
 // Level the kernels() table currently uses (initialised on first use from the
 // CPU and LLMZIP_SIMD).

@@ -329,6 +329,27 @@ TEST(Kernels, EveryIsaIsBitIdenticalToScalar) {
   if (checked == 0) GTEST_SKIP() << "CPU has no SIMD level beyond scalar";
 }
 
+TEST(Isa, EnvironmentValue) {
+  std::string msg;
+  EXPECT_EQ(isa_from_env_value(nullptr, &msg), best_supported_isa());
+  EXPECT_TRUE(msg.empty());
+  EXPECT_EQ(isa_from_env_value("", &msg), best_supported_isa());
+  EXPECT_EQ(isa_from_env_value("scalar", &msg), Isa::kScalar);
+  EXPECT_TRUE(msg.empty());
+  EXPECT_EQ(isa_from_env_value("neon9", &msg), best_supported_isa());
+  EXPECT_NE(msg.find("not understood"), std::string::npos);
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    const Isa got = isa_from_env_value(isa_name(isa), &msg);
+    if (cpu_supports(isa)) {
+      EXPECT_EQ(got, isa);
+      EXPECT_TRUE(msg.empty());
+    } else {
+      EXPECT_EQ(got, best_supported_isa());
+      EXPECT_NE(msg.find("supports at most"), std::string::npos);
+    }
+  }
+}
+
 TEST(Isa, SetAndParse) {
   EXPECT_TRUE(set_isa(Isa::kScalar));
   EXPECT_EQ(active_isa(), Isa::kScalar);
