@@ -36,7 +36,8 @@ struct Output {
 
 Output run(const std::string& args) {
   Output r;
-  FILE* p = popen((exe() + " " + args + " 2>/dev/null").c_str(), "r");
+  // -m is explicit in every test; the built-in test must not pick up $LLMZIP_MODEL.
+  FILE* p = popen(("env -u LLMZIP_MODEL " + exe() + " " + args + " 2>/dev/null").c_str(), "r");
   if (!p) return r;
   char buf[4096];
   size_t n;
@@ -297,6 +298,33 @@ TEST_F(MeasureCli, BenchRoundTripsEveryMethodAndCompressor) {
   for (size_t p = j.out.find("\"round_trip\":true"); p != std::string::npos; p = j.out.find("\"round_trip\":true", p + 1)) ++ok;
   EXPECT_EQ(ok, names.size());
   EXPECT_NE(slurp(svg).find("</svg>"), std::string::npos);
+}
+
+// The same commands on the built-in model (skipped when this build has none).
+TEST(MeasureCliBuiltin, ScoreDistanceAndBenchWork) {
+  ASSERT_NE(exe(), "") << "llmzip executable not found: build the llmzip target or set LLMZIP_EXE";
+  char tmpl[] = "/tmp/llmzip-measure-builtin-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl, a = dir + "/a.txt", b = dir + "/b.txt";
+  std::ofstream(a) << "The quick brown fox jumps over the lazy dog. The dog sleeps in the sun all day long.\n";
+  std::ofstream(b) << "A quick brown fox jumped over a lazy dog, and the dog slept in the sun all day.\n";
+  Output probe = run("score -q -t 2 " + a);
+  if (probe.status != 0) {
+    std::system(("rm -rf " + dir).c_str());
+    GTEST_SKIP() << "this llmzip has no built-in model";
+  }
+  Output sc = run("score --json -t 2 " + a);
+  ASSERT_EQ(sc.status, 0);
+  EXPECT_EQ(json_number(sc.out, "bytes"), 85);
+  EXPECT_GT(json_number(sc.out, "bits"), 0);
+  Output d = run("distance --json -t 2 " + a + " " + b);
+  ASSERT_EQ(d.status, 0);
+  EXPECT_GT(json_number(d.out, "nid"), 0);
+  Output bench = run("bench --json -q -t 2 -m \"\" " + a);
+  ASSERT_EQ(bench.status, 0) << bench.out;
+  EXPECT_NE(bench.out.find("\"compressor\":\"llmzip tbyt\""), std::string::npos);
+  EXPECT_EQ(bench.out.find("\"round_trip\":false"), std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
