@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "ops/fp16.h"
 #include "ops/kernels.h"
@@ -101,9 +102,11 @@ inline __m256i load_weight_block(const uint8_t* row, int b) {
   }
 }
 
+// Raw path: one block per ymm, 8 lanes per block summed by an hadd tree. Used
+// for few tokens, where packing (below) does not pay.
 template <WeightType T>
-void mat_tile_q_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
-                  size_t out_stride) {
+void mat_tile_q_0_raw(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                      size_t out_stride) {
   constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
                                  : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
                                                           : sizeof(BlockQ5_0);
@@ -135,6 +138,116 @@ void mat_tile_q_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActVie
       }
       out[static_cast<size_t>(t) * out_stride + r] = tree8(acc);
     }
+  }
+}
+
+// Packed path. An 8-block group (8 x 32 int8) is transposed into 8 ymm, ymm c
+// holding bytes 4c..4c+3 of block b in dword lane b; then maddubs/madd and
+// plain adds leave block b's exact int32 sum in lane b, with no per-block
+// horizontal reduction. Both operands get the same permutation, so every block
+// keeps its set of products. Weights are packed once per call (with |w| for the
+// sign trick), activations once per call for all rows.
+inline void transpose8x8_epi32(__m256i r[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+struct alignas(32) PackedGroup8 {
+  __m256i q[8];
+};
+struct alignas(32) PackedWGroup8 {
+  __m256i q[8];    // w (for the sign of x)
+  __m256i abs[8];  // |w| as unsigned
+  __m256 d;        // block scales
+};
+struct Q0Scratch {
+  std::vector<PackedGroup8> x;
+  std::vector<PackedWGroup8> w;
+};
+Q0Scratch& q0_scratch() {
+  static thread_local Q0Scratch s;
+  return s;
+}
+
+template <WeightType T>
+void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                         size_t out_stride) {
+  constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
+                                 : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
+                                                          : sizeof(BlockQ5_0);
+  const int n = x.n;
+  const int nb = n / kQK8_0;
+  const int ng = (nb + 7) / 8;
+  Q0Scratch& s = q0_scratch();
+  if (s.x.size() < static_cast<size_t>(n_tok) * ng) s.x.resize(static_cast<size_t>(n_tok) * ng);
+  if (s.w.size() < static_cast<size_t>(n_rows) * ng) s.w.resize(static_cast<size_t>(n_rows) * ng);
+  // Padded blocks are zero in both operands.
+  for (int t = 0; t < n_tok; ++t) {
+    const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+    for (int g = 0; g < ng; ++g) {
+      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+      __m256i* r = s.x[static_cast<size_t>(t) * ng + g].q;
+      for (int b = 0; b < 8; ++b)
+        r[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * kQK8_0))
+                         : _mm256_setzero_si256();
+      transpose8x8_epi32(r);
+    }
+  }
+  for (int rr = 0; rr < n_rows; ++rr) {
+    const uint8_t* row = w + static_cast<size_t>(rr) * w_row_bytes;
+    for (int g = 0; g < ng; ++g) {
+      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+      PackedWGroup8& pg = s.w[static_cast<size_t>(rr) * ng + g];
+      for (int b = 0; b < 8; ++b) pg.q[b] = b < count ? load_weight_block<T>(row, g * 8 + b) : _mm256_setzero_si256();
+      transpose8x8_epi32(pg.q);
+      for (int c = 0; c < 8; ++c) pg.abs[c] = _mm256_sign_epi8(pg.q[c], pg.q[c]);
+      pg.d = block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count);
+    }
+  }
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int rr = 0; rr < n_rows; ++rr) {
+    const PackedWGroup8* wg = &s.w[static_cast<size_t>(rr) * ng];
+    for (int t = 0; t < n_tok; ++t) {
+      const PackedGroup8* xg = &s.x[static_cast<size_t>(t) * ng];
+      const float* xd = x.d + static_cast<size_t>(t) * nb;
+      __m256 acc = _mm256_setzero_ps();
+      for (int g = 0; g < ng; ++g) {
+        const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+        __m256i isum = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int c = 0; c < 8; ++c) {
+          const __m256i p16 = _mm256_maddubs_epi16(wg[g].abs[c], _mm256_sign_epi8(xg[g].q[c], wg[g].q[c]));
+          isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, ones));
+        }
+        const __m256 dx = _mm256_maskload_ps(xd + g * 8, lane_mask(count));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(wg[g].d, dx)));
+      }
+      out[static_cast<size_t>(t) * out_stride + rr] = tree8(acc);
+    }
+  }
+}
+
+template <WeightType T>
+void mat_tile_q_0(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                  size_t out_stride) {
+  if (n_tok >= 4) {
+    mat_tile_q_0_packed<T>(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
+  } else {
+    mat_tile_q_0_raw<T>(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
   }
 }
 
