@@ -72,6 +72,7 @@ int run_distance(const Args& a) {
   }
 
   const std::string qname = shown(a.files[0]);
+  const std::string mname = model_label(m, model_path(a));
   if (a.json) {
     std::string o = "{\"model\":" + json_string(m.name) + ",\"context\":" + std::to_string(effective_context(m, a.context));
     if (!similar) {
@@ -92,7 +93,7 @@ int run_distance(const Args& a) {
     if (results.empty()) return rc;
     const Distance& d = results[0].d;
     const std::string& b = results[0].name;
-    std::printf("model: %s, context %u tokens\n", m.name.c_str(), effective_context(m, a.context));
+    std::printf("model: %s, context %u tokens\n", mname.c_str(), effective_context(m, a.context));
     std::printf("  C(A)    %12.1f bits   A = %s\n", d.cx, qname.c_str());
     std::printf("  C(B)    %12.1f bits   B = %s\n", d.cy, b.c_str());
     std::printf("  C(A|B)  %12.1f bits\n  C(B|A)  %12.1f bits\n  C(AB)   %12.1f bits\n", d.cx_given_y, d.cy_given_x, d.cxy);
@@ -106,7 +107,7 @@ int run_distance(const Args& a) {
     t.add_row({std::to_string(i + 1), results[i].name, fmt(d.nid, 4), fmt(d.ncd, 4), fmt(d.cy, 1), fmt(d.cx_given_y, 1),
                fmt(d.cy_given_x, 1)});
   }
-  std::printf("query: %s (C = %.1f bits), model: %s, context %u tokens\n%s", qname.c_str(), cx, m.name.c_str(),
+  std::printf("query: %s (C = %.1f bits), model: %s, context %u tokens\n%s", qname.c_str(), cx, mname.c_str(),
               effective_context(m, a.context), t.to_text().c_str());
   return rc;
 }
