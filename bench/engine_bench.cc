@@ -299,11 +299,12 @@ int main(int argc, char** argv) {
                       basename_of(path).c_str(), isa.c_str(), t, work, seqs, per_call, m.tokens_per_s, m.ms_per_call,
                       rss_mib, 100.0 * m.cpu_util, m.tokens_per_cpu_s, static_cast<unsigned long long>(m.logits_hash));
           std::fflush(stdout);
-          if (csv)
+          if (csv) {
             std::fprintf(csv, "%s,%s,%d,%s,%d,%d,%.2f,%.3f,%.1f,%.2f,%.2f,%016llx\n", basename_of(path).c_str(),
                          isa.c_str(), t, work, seqs, per_call, m.tokens_per_s, m.ms_per_call, rss_mib, m.cpu_util,
                          m.tokens_per_cpu_s, static_cast<unsigned long long>(m.logits_hash));
             std::fflush(csv);
+          }
         }
       }
     }

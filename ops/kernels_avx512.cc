@@ -10,6 +10,7 @@
 // AVX-512 intrinsic headers (_mm512_undefined_*); not our code.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <cassert>
