@@ -163,11 +163,11 @@ int main(int argc, char** argv) {
                 name.c_str(), cold_mbps, mbps, n_tokens, static_cast<double>(text.size()) / static_cast<double>(n_tokens),
                 fallback, load_ms, static_cast<unsigned long long>(checksum));
     char line[256];
-    std::snprintf(line, sizeof line, "csv,%s,%zu,%zu,%.3f,%.3f,%zu,%zu", name.c_str(), text.size(), frame, cold_mbps,
-                  mbps, n_tokens, fallback);
+    std::snprintf(line, sizeof line, "csv,%s,%zu,%zu,%.3f,%.3f,%zu,%zu,%.0f", name.c_str(), text.size(), frame,
+                  cold_mbps, mbps, n_tokens, fallback, load_ms);
     csv.push_back(line);
   }
-  std::printf("csv,vocab,text_bytes,frame_bytes,cold_mb_per_s,warm_mb_per_s,tokens,byte_fallback_bytes\n");
+  std::printf("csv,vocab,text_bytes,frame_bytes,cold_mb_per_s,warm_mb_per_s,tokens,byte_fallback_bytes,load_ms\n");
   for (const std::string& l : csv) std::printf("%s\n", l.c_str());
   return rc;
 }

@@ -39,8 +39,8 @@ inline uint64_t mix(uint64_t key) {
 uint32_t byte_to_unicode(uint8_t b) { return alphabet().to_cpt[b]; }
 int byte_from_unicode(uint32_t cpt) { return cpt < 512 ? alphabet().from_cpt[cpt] : -1; }
 
-int32_t BpeModel::symbol_id(std::string_view text) {
-  const int32_t id = vocab_->find(text);
+int32_t BpeModel::symbol_id(std::string_view text, uint64_t h) {
+  const int32_t id = vocab_->find(text, h);
   if (id >= 0) return id;
   auto it = virtual_index_.find(std::string(text));
   if (it != virtual_index_.end()) return it->second;
@@ -86,32 +86,52 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const Vocab& vocab, bool igno
   for (int b = 0; b < 256; ++b) {
     std::string ch;
     append_utf8(byte_to_unicode(static_cast<uint8_t>(b)), &ch);
-    m->byte_symbol_[b] = m->symbol_id(ch);
+    m->byte_symbol_[b] = m->symbol_id(ch, hash_bytes(ch));
   }
   uint64_t cap = 16;
   while (cap < vocab.merges.size() * 2 + 16) cap <<= 1;
   m->table_.assign(cap, MergeEntry{kEmpty, 0, 0});
   m->mask_ = cap - 1;
-  std::string joined;
-  for (size_t rank = 0; rank < vocab.merges.size(); ++rank) {
-    const std::string& line = vocab.merges[rank];
+  // Merges are parsed and hashed kAhead lines before they are looked up, with
+  // a prefetch in between, so the table misses of many lines overlap (this
+  // loop is most of the load time of a 100k+ vocabulary).
+  struct Line {
+    std::string_view left, right;
+    std::string joined;
+    uint64_t hl, hr, hj;
+  };
+  constexpr size_t kAhead = 16;
+  Line ring[kAhead];
+  const size_t n = vocab.merges.size();
+  for (size_t i = 0; i < n + kAhead; ++i) {
+    if (i >= kAhead) {
+      const Line& p = ring[(i - kAhead) % kAhead];
+      const int32_t l = m->symbol_id(p.left, p.hl), r = m->symbol_id(p.right, p.hr);
+      const int32_t res = m->symbol_id(p.joined, p.hj);
+      m->insert_merge(l, r, static_cast<int32_t>(i - kAhead), res);
+    }
+    if (i >= n) continue;
+    const std::string& line = vocab.merges[i];
     // The separator is the first space after the first character, as in
     // llama.cpp (alphabet characters are never a plain space).
     const size_t sp = line.size() > 1 ? line.find(' ', 1) : std::string::npos;
     if (sp == std::string::npos) {
-      return Status(ErrorCode::kCorrupt, file_name + ": tokenizer.ggml.merges[" + std::to_string(rank) +
+      return Status(ErrorCode::kCorrupt, file_name + ": tokenizer.ggml.merges[" + std::to_string(i) +
                                              "] has no space separating two pieces");
     }
-    const std::string_view left(line.data(), sp);
-    const std::string_view right(line.data() + sp + 1, line.size() - sp - 1);
-    if (right.empty()) {
-      return Status(ErrorCode::kCorrupt, file_name + ": tokenizer.ggml.merges[" + std::to_string(rank) +
+    Line& p = ring[i % kAhead];
+    p.left = std::string_view(line.data(), sp);
+    p.right = std::string_view(line.data() + sp + 1, line.size() - sp - 1);
+    if (p.right.empty()) {
+      return Status(ErrorCode::kCorrupt, file_name + ": tokenizer.ggml.merges[" + std::to_string(i) +
                                              "] has an empty right piece");
     }
-    joined.assign(left);
-    joined.append(right);
-    const int32_t l = m->symbol_id(left), r = m->symbol_id(right), res = m->symbol_id(joined);
-    m->insert_merge(l, r, static_cast<int32_t>(rank), res);
+    p.joined.assign(p.left);
+    p.joined.append(p.right);
+    p.hl = hash_bytes(p.left), p.hr = hash_bytes(p.right), p.hj = hash_bytes(p.joined);
+    vocab.index.prefetch(p.hl);
+    vocab.index.prefetch(p.hr);
+    vocab.index.prefetch(p.hj);
   }
   return m;
 }

@@ -61,7 +61,7 @@ class BpeModel {
   static constexpr uint64_t kEmpty = ~uint64_t{0};
   const MergeEntry* find_merge(int32_t left, int32_t right) const;
   void insert_merge(int32_t left, int32_t right, int32_t rank, int32_t result);
-  int32_t symbol_id(std::string_view text);  // vocab id, or a new virtual id
+  int32_t symbol_id(std::string_view text, uint64_t h);  // vocab id, or a new virtual id
 
   const Vocab* vocab_ = nullptr;
   bool ignore_merges_ = false;

@@ -54,6 +54,10 @@ class StringTable {
       if (s.hash == h && s.len == key.size() && std::memcmp(s.ptr, key.data(), key.size()) == 0) return s.value;
     }
   }
+  // Hint that find(…, h) follows soon (bulk lookups overlap their misses).
+  void prefetch(uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+  }
   // Inserts or overwrites. Keys must be non-empty.
   void put(std::string_view key, int32_t value) { put(key, hash_bytes(key), value); }
   void put(std::string_view key, uint64_t h, int32_t value) {
