@@ -280,9 +280,12 @@ int main(int argc, char** argv) {
   for (const auto& path : o.models) {
     for (const auto& isa : o.isas) {
       for (int t : o.threads) {
-        std::vector<int> configs;
+        std::vector<int> configs;  // 0 = frame workload, else a sequence count
+        configs.reserve(1 + o.seqs.size());
         if (o.run_frame) configs.push_back(0);
-        if (o.run_seqs) configs.insert(configs.end(), o.seqs.begin(), o.seqs.end());
+        if (o.run_seqs) {
+          for (int n : o.seqs) configs.push_back(n);
+        }
         for (int n_seqs : configs) {
           Measurement m = run_isolated(o, path, isa, t, n_seqs);
           const char* work = n_seqs == 0 ? "frame" : "seqs";
