@@ -10,9 +10,12 @@
 namespace llmzip::ops {
 namespace {
 
-// Rows per tile: a tile's weights (<= 16 rows of <= ~10 KB for real shapes) stay
-// in L1/L2 while every token of the token tile streams past them.
-constexpr int kRowTile = 16;
+// Rows per tile: as many as keep a tile's weights in L1/L2 while every token of
+// a token tile streams past them (SIMD kernels repack the activations once per
+// call, so larger tiles amortise that), but small enough that every thread gets
+// several tiles. Tiling never changes a result, only speed.
+constexpr int kMaxRowTile = 64;
+constexpr int kMinRowTile = 16;
 // Tokens per tile: the quantized activations of a token tile stay in L2.
 constexpr int kTokTile = 64;
 
@@ -71,10 +74,10 @@ const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
 namespace {
 
 // One row tile of one job, all token tiles.
-void run_tile(const WeightMatrix& w, const ActView& base, int n_tok, int rt, float* out, size_t out_stride,
-              MatTileFn tile) {
-  const int r0 = rt * kRowTile;
-  const int nr = std::min(kRowTile, w.n_rows - r0);
+void run_tile(const WeightMatrix& w, const ActView& base, int n_tok, int rt, int row_tile, float* out,
+              size_t out_stride, MatTileFn tile) {
+  const int r0 = rt * row_tile;
+  const int nr = std::min(row_tile, w.n_rows - r0);
   const uint8_t* wr = w.data + static_cast<size_t>(r0) * w.row_bytes;
   const size_t n = static_cast<size_t>(w.n_cols);
   for (int t0 = 0; t0 < n_tok; t0 += kTokTile) {
@@ -105,20 +108,24 @@ void matmul_multi(std::span<const MatmulJob> jobs, ActBatch& x, ThreadPool& pool
   MatTileFn tiles[kMaxJobs];
   size_t first_tile[kMaxJobs + 1];
   first_tile[0] = 0;
+  size_t total_rows = 0;
+  for (const MatmulJob& job : jobs) total_rows += static_cast<size_t>(job.w->n_rows);
+  int row_tile = kMaxRowTile;
+  while (row_tile > kMinRowTile && total_rows / row_tile < 8 * static_cast<size_t>(pool.size())) row_tile /= 2;
   for (size_t j = 0; j < jobs.size(); ++j) {
     const WeightMatrix& w = *jobs[j].w;
     assert(x.n() == w.n_cols);
     assert(jobs[j].out_stride >= static_cast<size_t>(w.n_rows));
     views[j] = &x.view(act_format_for(w.type), pool);  // quantize before the parallel loop
     tiles[j] = kernels().mat_tile[static_cast<int>(w.type)];
-    first_tile[j + 1] = first_tile[j] + (w.n_rows + kRowTile - 1) / kRowTile;
+    first_tile[j + 1] = first_tile[j] + (w.n_rows + row_tile - 1) / row_tile;
   }
   pool.parallel_for(first_tile[jobs.size()], [&](size_t b, size_t e, int) {
     size_t j = 0;
     for (size_t i = b; i < e; ++i) {
       while (i >= first_tile[j + 1]) ++j;
-      run_tile(*jobs[j].w, *views[j], n_tok, static_cast<int>(i - first_tile[j]), jobs[j].out, jobs[j].out_stride,
-               tiles[j]);
+      run_tile(*jobs[j].w, *views[j], n_tok, static_cast<int>(i - first_tile[j]), row_tile, jobs[j].out,
+               jobs[j].out_stride, tiles[j]);
     }
   });
 }
