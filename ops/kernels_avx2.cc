@@ -413,9 +413,132 @@ float dot_q6_k_row(const BlockQ6_K* blk, const int8_t* xq, const float* xd, cons
   return acc;
 }
 
+// Many tokens: each super-block is unpacked once per call into 256 unsigned
+// quants in element order plus int16 scale vectors, then reused for every token
+// (the same exact integer sums as the per-row functions above).
+struct alignas(32) UnpackedK8 {
+  __m256i q[8];   // 256 unsigned quants (Q4_K 0..15, Q5_K 0..31, Q6_K 0..63), element order
+  __m256i sc[8];  // int16 scale of each pair's sub-block, per ymm of quants
+  __m256i m16;    // Q4_K/Q5_K: m[s] for the bsums pairs; Q6_K: the 16 scales
+  float d, dmin;
+};
+
+struct KScratch8 {
+  std::vector<UnpackedK8> w;
+};
+KScratch8& k_scratch8() {
+  static thread_local KScratch8 s;
+  return s;
+}
+
+template <class Block>
+inline void unpack_q4_k_like(const Block& w, UnpackedK8& u) {
+  constexpr bool kQ5 = sizeof(Block) == sizeof(BlockQ5_K);
+  uint8_t sc[8], m[8];
+  unpack_q4_k_scales(w.scales, sc, m);
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i one = _mm256_set1_epi8(1);
+  __m256i hb = _mm256_setzero_si256();
+  if constexpr (kQ5) hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh));
+  for (int k = 0; k < 4; ++k) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * k));
+    __m256i ql = _mm256_and_si256(q, m4);
+    __m256i qh = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+    if constexpr (kQ5) {
+      ql = _mm256_or_si256(ql, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), one), 4));
+      qh = _mm256_or_si256(qh, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k + 1), one), 4));
+    }
+    u.q[2 * k] = ql;
+    u.q[2 * k + 1] = qh;
+    u.sc[2 * k] = _mm256_set1_epi16(sc[2 * k]);
+    u.sc[2 * k + 1] = _mm256_set1_epi16(sc[2 * k + 1]);
+  }
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+  u.m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+  u.d = f16_to_f32(w.d);
+  u.dmin = f16_to_f32(w.dmin);
+}
+
+inline void unpack_q6_k8(const BlockQ6_K& w, UnpackedK8& u) {
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i m2 = _mm256_set1_epi8(3);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h));
+    const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql + 64 * h + 32));
+    const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h));
+    u.q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m2), 4));
+    u.q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m2), 4));
+    u.q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
+    u.q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
+  }
+  // ymm c = elements 32c..32c+31: sub-blocks 2c (low 128 bits) and 2c+1 (high).
+  for (int c = 0; c < 8; ++c)
+    u.sc[c] = _mm256_set_m128i(_mm_set1_epi16(w.scales[2 * c + 1]), _mm_set1_epi16(w.scales[2 * c]));
+  u.m16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales)));
+  u.d = f16_to_f32(w.d);
+  u.dmin = 0.0f;
+}
+
+template <WeightType T>
+void mat_tile_k_unpacked(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
+                         size_t out_stride) {
+  const int n = x.n;
+  const int nb = n / kQK_K;
+  KScratch8& s = k_scratch8();
+  if (s.w.size() < static_cast<size_t>(n_rows) * nb) s.w.resize(static_cast<size_t>(n_rows) * nb);
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    for (int b = 0; b < nb; ++b) {
+      UnpackedK8& u = s.w[static_cast<size_t>(r) * nb + b];
+      if constexpr (T == WeightType::kQ4_K) {
+        unpack_q4_k_like(reinterpret_cast<const BlockQ4_K*>(row)[b], u);
+      } else if constexpr (T == WeightType::kQ5_K) {
+        unpack_q4_k_like(reinterpret_cast<const BlockQ5_K*>(row)[b], u);
+      } else {
+        unpack_q6_k8(reinterpret_cast<const BlockQ6_K*>(row)[b], u);
+      }
+    }
+  }
+  for (int t = 0; t < n_tok; ++t) {
+    const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
+    const float* xd = x.d + static_cast<size_t>(t) * nb;
+    const int16_t* bs = x.bsums + static_cast<size_t>(t) * (n / 16);
+    for (int r = 0; r < n_rows; ++r) {
+      const UnpackedK8* u = &s.w[static_cast<size_t>(r) * nb];
+      float acc = 0.0f;
+      for (int b = 0; b < nb; ++b) {
+        const int8_t* y = xq + b * kQK_K;
+        __m256i dot = _mm256_setzero_si256();
+#pragma GCC unroll 8
+        for (int c = 0; c < 8; ++c) {
+          const __m256i p16 =
+              _mm256_maddubs_epi16(u[b].q[c], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 32 * c)));
+          dot = _mm256_add_epi32(dot, _mm256_madd_epi16(p16, u[b].sc[c]));
+        }
+        const int32_t isum = hsum_i32(dot);
+        const __m256i b16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + b * 16));
+        const int32_t isum2 = hsum_i32(_mm256_madd_epi16(b16, u[b].m16));
+        if constexpr (T == WeightType::kQ6_K) {
+          const float v = static_cast<float>(isum - 32 * isum2) * (xd[b] * u[b].d);
+          acc = acc + v;
+        } else {
+          const float p = static_cast<float>(isum) * (xd[b] * u[b].d);
+          const float q = static_cast<float>(isum2) * (xd[b] * u[b].dmin);
+          acc = acc + (p - q);
+        }
+      }
+      out[static_cast<size_t>(t) * out_stride + r] = acc;
+    }
+  }
+}
+
 template <WeightType T>
 void mat_tile_k(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
                 size_t out_stride) {
+  if (n_tok >= 4) return mat_tile_k_unpacked<T>(w, w_row_bytes, n_rows, x, n_tok, out, out_stride);
   const int n = x.n;
   const int nb = n / kQK_K;
   for (int r = 0; r < n_rows; ++r) {
