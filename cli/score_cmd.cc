@@ -117,7 +117,7 @@ int run_score(const Args& a) {
     std::fputs(o.c_str(), stdout);
     return rc;
   }
-  if (a.verbosity == 0) return rc;
+  if (a.verbosity == 0 || rows.empty()) return rc;
   Table t({{"file", Table::Align::kLeft}, {"context"}, {"bytes"}, {"chars"}, {"tokens"}, {"bits"}, {"bits/byte"},
            {"bits/char"}, {"bits/token"}});
   for (const auto& row : rows) {
