@@ -149,6 +149,7 @@ inline __m256i packed_block_sums(__m512i acc) {
 struct alignas(64) PackedWGroup {
   __m512i q[4];
   __m512i neg_corr;
+  __m512 d2;    // the 8 block scales, each twice: [d0 d0 d1 d1 ...] (token-pair lanes)
   __m256 d;
   __m256 pad_;  // keeps 64-byte alignment of the next group
 };
@@ -205,6 +206,61 @@ inline void q8_0_micro(const PackedWGroup* const* wrows, const PackedXGroup* xg,
     for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
 }
 
+// The same for NP pairs of tokens, two tokens per zmm: lane 2l holds token t's
+// lane l, lane 2l+1 token t+1's (block sums of t in the even dwords, of t+1 in
+// the odd ones, scales interleaved likewise). Every lane sees exactly the
+// operations of the 8-lane version; only the packing differs.
+template <int NR, int NP>
+inline void q8_0_micro_pairs(const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb,
+                             const float* xd, float* out, size_t out_stride) {
+  __m512 acc[NR][NP];
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) acc[j][p] = _mm512_setzero_ps();
+  const __m512i interleave = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  for (int g = 0; g < ng; ++g) {
+    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; ++p) {
+      const __m512i* xa = xg[static_cast<size_t>(2 * p) * ng + g].q;
+      const __m512i* xb = xg[static_cast<size_t>(2 * p + 1) * ng + g].q;
+      const __m256 dxa = act_scales(xd + static_cast<size_t>(2 * p) * nb + g * 8, count);
+      const __m256 dxb = act_scales(xd + static_cast<size_t>(2 * p + 1) * nb + g * 8, count);
+      const __m512 dx2 = _mm512_permutex2var_ps(_mm512_castps256_ps512(dxa), interleave, _mm512_castps256_ps512(dxb));
+#pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) {
+        const PackedWGroup& pg = wrows[j][g];
+        __m512i a0 = _mm512_dpbusd_epi32(pg.neg_corr, xa[0], pg.q[0]);
+        __m512i a1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xa[1], pg.q[1]);
+        __m512i b0 = _mm512_dpbusd_epi32(pg.neg_corr, xb[0], pg.q[0]);
+        __m512i b1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xb[1], pg.q[1]);
+        a0 = _mm512_dpbusd_epi32(a0, xa[2], pg.q[2]);
+        a1 = _mm512_dpbusd_epi32(a1, xa[3], pg.q[3]);
+        b0 = _mm512_dpbusd_epi32(b0, xb[2], pg.q[2]);
+        b1 = _mm512_dpbusd_epi32(b1, xb[3], pg.q[3]);
+        const __m512i a = _mm512_add_epi32(a0, a1), b = _mm512_add_epi32(b0, b1);
+        // Block b of token 2p: dword 2b of a + dword 2b+1 of a -> even dword;
+        // of token 2p+1: the same of b -> odd dword.
+        const __m512i sa = _mm512_add_epi32(a, _mm512_srli_epi64(a, 32));
+        const __m512i sb = _mm512_add_epi32(b, _mm512_slli_epi64(b, 32));
+        const __m512i isum = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), sa, sb);
+        acc[j][p] = _mm512_add_ps(acc[j][p], _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(pg.d2, dx2)));
+      }
+    }
+  }
+  const __m512i deinterleave = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; ++p) {
+      const __m512 d = _mm512_permutexvar_ps(deinterleave, acc[j][p]);
+      out[static_cast<size_t>(2 * p) * out_stride + j] = tree8(_mm512_castps512_ps256(d));
+      out[static_cast<size_t>(2 * p + 1) * out_stride + j] = tree8(_mm512_extractf32x8_ps(d, 1));
+    }
+  }
+}
+
 template <int NR>
 inline void q8_0_micro_tail(int nt, const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb,
                             const float* xd, float* out, size_t out_stride) {
@@ -250,6 +306,8 @@ void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const
       for (int k = 0; k < 4; ++k) corr = _mm512_dpbusd_epi32(corr, bias, pg.q[k]);
       pg.neg_corr = _mm512_sub_epi32(_mm512_setzero_si512(), corr);
       pg.d = block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count);
+      pg.d2 = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                                    _mm512_castps256_ps512(pg.d));
     }
   }
 
@@ -264,7 +322,7 @@ void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const
       float* o = out + static_cast<size_t>(t0) * out_stride + r;
       if (nr == kNR) {
         if (nt == kNT) {
-          q8_0_micro<kNR, kNT>(wrows, xg, ng, nb, xd, o, out_stride);
+          q8_0_micro_pairs<kNR, kNT / 2>(wrows, xg, ng, nb, xd, o, out_stride);
         } else {
           q8_0_micro_tail<kNR>(nt, wrows, xg, ng, nb, xd, o, out_stride);
         }
