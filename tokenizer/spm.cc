@@ -2,15 +2,21 @@
 
 #include <algorithm>
 
+#include "tokenizer/unicode.h"
+
 namespace llmzip::tokenizer {
 namespace {
 
-// llama.cpp's character length from the lead byte alone: continuation and
-// invalid lead bytes count as 1, 0xF8..0xFF as 4. Reproduced so that invalid
-// input is grouped exactly as llama.cpp groups it.
-inline size_t lead_length(uint8_t b) {
-  static constexpr uint8_t kLen[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-  return kLen[b >> 4];
+// Length of the character at esc[offs]. For valid UTF-8 this is what
+// llama.cpp uses. llama.cpp takes an invalid lead byte's length from its high
+// bits alone, so e.g. 0xFF swallows the next three bytes — even an escaped
+// space, whose byte tokens then decode to "▁" instead of " " (lossy). Here an
+// invalid byte is a character of its own, which keeps every escaped space a
+// whole "▁" and changes nothing for valid text.
+inline size_t char_length(std::string_view esc, size_t offs) {
+  uint32_t cpt;
+  const size_t n = decode_utf8(esc, offs, &cpt);
+  return n == 0 ? 1 : n;
 }
 
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581
@@ -43,12 +49,12 @@ void SpmModel::encode(std::string_view text, bool space_prefix, Scratch* s, Word
       esc.push_back(c);
     }
   }
-  // Characters as llama.cpp groups them (from the lead byte alone).
+  // Characters (see char_length).
   auto& starts = s->starts;
   starts.clear();
   for (size_t offs = 0; offs < esc.size();) {
     starts.push_back(static_cast<uint32_t>(offs));
-    offs += std::min(lead_length(static_cast<uint8_t>(esc[offs])), esc.size() - offs);
+    offs += char_length(esc, offs);
   }
   const size_t n = starts.size();
   starts.push_back(static_cast<uint32_t>(esc.size()));

@@ -266,6 +266,25 @@ TEST(TokenizerTest, SpmInvalidBytesMatchLlamaCpp) {
   EXPECT_EQ(t->decode(*ids), "\xff");
 }
 
+// An invalid byte before a space must not push the escaped space into its
+// byte fallback (llama.cpp would decode that space as "▁"), and must cost only
+// its own byte: the rest of the text keeps its normal tokens.
+TEST(TokenizerTest, SpmInvalidByteBeforeSpaceStaysLocal) {
+  LLMZIP_REQUIRE_TESTDATA(dir);
+  auto t = load(dir + "/models/stories260K.gguf");
+  ASSERT_TRUE(t);
+  const std::string text = "Hello world!\xff caf\xc3\xa9 \xe0 x";
+  EncodeStats stats;
+  auto ids = t->encode(text, &stats);
+  ASSERT_TRUE(ids.is_ok());
+  EXPECT_EQ(t->decode(*ids), text);
+  // The invalid bytes 0xFF and 0xE0 cost one byte token each on top of what
+  // the same text without them needs.
+  EncodeStats plain_stats;
+  ASSERT_TRUE(t->encode("Hello world! caf\xc3\xa9  x", &plain_stats).is_ok());
+  EXPECT_EQ(stats.byte_fallback_bytes, plain_stats.byte_fallback_bytes + 2);
+}
+
 // stories260K (SentencePiece, 512 tokens): llama.cpp's ids for the two golden
 // texts, BOS first.
 TEST(TokenizerTest, Stories260kGoldenTokens) {
