@@ -190,6 +190,7 @@ TEST_P(VocabTest, RandomAndMutatedRoundTrip) {
   const std::string seed_text = testutil::read_file(base + ".gguf.inp");
   std::mt19937_64 rng(12345);
   int checked = 0;
+  size_t mutated_bytes = 0, mutated_fallback = 0, baseline_fallback = 0, mutations = 0;
   for (int iter = 0; iter < 300; ++iter) {
     std::string s;
     if (iter % 3 == 0) {
@@ -203,7 +204,14 @@ TEST_P(VocabTest, RandomAndMutatedRoundTrip) {
       // A slice of real test text with a few bytes flipped, inserted or deleted.
       const size_t at = rng() % seed_text.size();
       s = seed_text.substr(at, rng() % 200);
+      EncodeStats before;
+      if (t->encode(s, &before).is_ok()) {
+        baseline_fallback += before.byte_fallback_bytes;
+      } else {
+        baseline_fallback += s.size();
+      }
       for (int m = rng() % 4; m > 0 && !s.empty(); --m) {
+        ++mutations;
         const size_t p = rng() % s.size();
         switch (rng() % 3) {
           case 0: s[p] = static_cast<char>(rng()); break;
@@ -212,15 +220,25 @@ TEST_P(VocabTest, RandomAndMutatedRoundTrip) {
         }
       }
     }
-    auto ids = t->encode(s);
+    EncodeStats stats;
+    auto ids = t->encode(s, &stats);
     if (!ids.is_ok()) {
       expect_missing_byte_error(*t, ids.status());
       continue;
     }
     ASSERT_EQ(t->decode(*ids), s) << GetParam() << " iteration " << iter;
     ++checked;
+    if (iter % 3 != 0) {
+      mutated_bytes += s.size();
+      mutated_fallback += stats.byte_fallback_bytes;
+    }
   }
   EXPECT_GT(checked, 200);
+  // A damaged byte must cost a few byte tokens (at most the bytes of the
+  // characters it breaks), not the whole text.
+  EXPECT_LE(mutated_fallback, baseline_fallback + 8 * mutations)
+      << mutated_fallback << " fallback bytes of " << mutated_bytes << ", " << baseline_fallback
+      << " before " << mutations << " mutations";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVocabs, VocabTest, ::testing::ValuesIn(kVocabs),
