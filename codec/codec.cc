@@ -240,7 +240,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       std::string where = name + ": frame " + std::to_string(frame_no) + " at byte " + std::to_string(at);
       ++frame_no;
       if (f.header.kind == container::FrameKind::kStored) {
-        if (container::xxh64(f.payload) != f.header.original_checksum)
+        if (container::original_checksum(f.payload) != f.header.original_checksum)
           return Status(ErrorCode::kChecksumMismatch, where + ": stored bytes do not match their checksum");
         group_dec.push_back(-1);
         group.emplace_back(f.header, std::move(f.payload));
@@ -290,7 +290,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
           return Status(ErrorCode::kCorrupt, d.where + ": decoded " + std::to_string(text.size()) +
                                                  " bytes, the frame header says " +
                                                  std::to_string(d.header.original_size));
-        if (container::xxh64(text) != d.header.original_checksum)
+        if (container::original_checksum(text) != d.header.original_checksum)
           return Status(ErrorCode::kChecksumMismatch,
                         d.where + ": decoded bytes do not match the frame checksum (corrupt file, or a model/engine "
                                   "that does not reproduce the compressor's numbers)");

@@ -16,6 +16,7 @@
 #include "common/testutil.h"
 #include "container/checksum.h"
 #include "container/format.h"
+#include "container/reader.h"
 #include "gguf/writer.h"
 
 namespace llmzip::codec {
@@ -107,7 +108,9 @@ TEST_F(CodecTest, CompressesTextWellAndBytesDoNotDependOnThreads) {
   std::string z1 = compress_str(*stories_, big, p1, &st);
   // The real model predicts its own sample text at ~1.8 bits/token (~0.8 bits/byte);
   // container overhead aside (small input: it dominates), the payload is close.
-  const double overhead = 81 + 24 + 40 + 84.0 * double(st.frames);
+  auto zr = container::ArchiveReader::open(reinterpret_cast<const uint8_t*>(z1.data()), z1.size(), "z1");
+  ASSERT_TRUE(zr.is_ok()) << zr.status().to_string();
+  const double overhead = double(zr->overhead());
   EXPECT_LT(8.0 * (double(z1.size()) - overhead) / double(big.size()), 1.0);
   for (int t : {2, 3}) {
     Params p; p.threads = t;
@@ -138,8 +141,10 @@ TEST_F(CodecTest, ScoreAgreesWithCompressedSize) {
   auto h = make_header(*stories_, {}, int64_t(text_.size()));
   ASSERT_TRUE(h.is_ok());
   // Container overhead: header, per-frame header, index entry, footer.
-  const double overhead = double(h->encoded_size() + container::kIndexFixedSize + container::kFooterSize) +
-                          double(st.frames) * (container::kFrameHeaderSize + container::kIndexEntrySize);
+  auto zr = container::ArchiveReader::open(reinterpret_cast<const uint8_t*>(z.data()), z.size(), "z");
+  ASSERT_TRUE(zr.is_ok()) << zr.status().to_string();
+  ASSERT_EQ(zr->frame_count(), st.frames);
+  const double overhead = double(zr->overhead());
   const double payload_bits = 8.0 * (double(z.size()) - overhead);
   EXPECT_GE(payload_bits, s->total_bits - 1e-6);
   EXPECT_LE(payload_bits, s->total_bits + 8.0 * double(st.frames) + 1e-3 * s->total_bits);

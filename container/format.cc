@@ -49,44 +49,86 @@ std::string serialize_file_header(const FileHeader& h) {
   return s;
 }
 
-std::string serialize_frame_header(const FrameHeader& f) {
-  std::string s(reinterpret_cast<const char*>(kFrameMagic), 4);
+uint32_t original_checksum(std::string_view original) { return xxh64_32(original.data(), original.size()); }
+
+size_t FrameHeader::encoded_size() const {
+  size_t n = 1 + varint_size(original_size) + kFrameChecksumsSize;
+  if (kind == FrameKind::kCoded) n += varint_size(token_count) + varint_size(payload_size);
+  return n;
+}
+
+uint32_t compute_frame_checksum(const uint8_t* header, size_t header_size, std::string_view payload) {
+  assert(header_size >= 4);
+  Xxh64 h;
+  h.update(header, header_size - 4);
+  h.update(payload);
+  return uint32_t(h.digest());
+}
+
+std::string serialize_frame_header(const FrameHeader& f, std::string_view payload) {
+  assert(f.original_size >= 1 && f.original_size <= kMaxFrameOriginalSize);
+  assert(f.payload_size == payload.size());
+  std::string s;
   s.push_back(char(f.kind));
-  s.append(3, '\0');
-  put_le64(s, f.original_size);
-  put_le64(s, f.token_count);
-  put_le64(s, f.payload_size);
-  put_le64(s, f.original_checksum);
-  put_le64(s, f.payload_checksum);
-  put_le32(s, xxh64_32(s.data(), s.size()));
-  assert(s.size() == kFrameHeaderSize);
+  put_varint(s, f.original_size);
+  if (f.kind == FrameKind::kCoded) {
+    assert(f.token_count <= f.original_size + 1 && f.payload_size <= kMaxFramePayloadSize);
+    put_varint(s, f.token_count);
+    put_varint(s, f.payload_size);
+  } else {
+    assert(f.token_count == 0 && f.payload_size == f.original_size);
+  }
+  put_le32(s, f.original_checksum);
+  put_le32(s, 0);  // room for the frame checksum, which does not cover itself
+  const uint32_t sum = compute_frame_checksum(reinterpret_cast<const uint8_t*>(s.data()), s.size(), payload);
+  store_le32(reinterpret_cast<uint8_t*>(s.data()) + s.size() - 4, sum);
+  assert(s.size() == f.encoded_size());
   return s;
+}
+
+uint64_t index_size(const IndexEntry* entries, size_t count) {
+  uint64_t n = 4 + varint_size(count) + 4;
+  for (size_t i = 0; i < count; ++i)
+    n += varint_size(entries[i].frame_size) + varint_size(entries[i].original_size) +
+         varint_size(entries[i].token_count);
+  return n;
 }
 
 std::string serialize_index(const IndexEntry* entries, size_t count) {
   std::string s(reinterpret_cast<const char*>(kIndexMagic), 4);
-  put_le32(s, 0);
-  put_le64(s, count);
+  put_varint(s, count);
   for (size_t i = 0; i < count; ++i) {
-    put_le64(s, entries[i].frame_offset);
-    put_le64(s, entries[i].original_size);
-    put_le64(s, entries[i].token_count);
-    put_le64(s, entries[i].payload_size);
+    put_varint(s, entries[i].frame_size);
+    put_varint(s, entries[i].original_size);
+    put_varint(s, entries[i].token_count);
   }
-  put_le64(s, xxh64(s.data(), s.size()));
+  put_le32(s, xxh64_32(s.data(), s.size()));
+  assert(s.size() == index_size(entries, count));
   return s;
 }
 
 std::string serialize_footer(const Footer& f) {
   std::string s;
   put_le64(s, f.index_offset);
-  put_le64(s, f.frame_count);
   put_le64(s, f.total_original_size);
   put_le64(s, f.content_checksum);
   put_le32(s, xxh64_32(s.data(), s.size()));
   s.append(reinterpret_cast<const char*>(kFooterMagic), 4);
   assert(s.size() == kFooterSize);
   return s;
+}
+
+uint64_t container_overhead(const FileHeader& h, const FrameHeader* frames, size_t count) {
+  std::vector<IndexEntry> entries(count);
+  uint64_t n = h.encoded_size() + kFooterSize;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t hs = frames[i].encoded_size();
+    entries[i].frame_size = hs + frames[i].payload_size;
+    entries[i].original_size = frames[i].original_size;
+    entries[i].token_count = frames[i].token_count;
+    n += hs;
+  }
+  return n + index_size(entries.data(), count);
 }
 
 Result<size_t> peek_file_header_size(const uint8_t* p, size_t size, const std::string& name) {
@@ -145,52 +187,121 @@ Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::s
   return h;
 }
 
-Result<FrameHeader> parse_frame_header(const uint8_t* p, uint64_t offset, const std::string& name) {
-  if (std::memcmp(p, kFrameMagic, 4) != 0)
-    return format_error(ErrorCode::kBadMagic, name, offset, "expected a frame header (magic LZFR)");
-  if (load_le32(p + 48) != xxh64_32(p, 48))
-    return format_error(ErrorCode::kChecksumMismatch, name, offset + 48, "frame header checksum mismatch");
-  auto corrupt = [&](uint64_t off, const std::string& what) {
-    return format_error(ErrorCode::kCorrupt, name, offset + off, what);
+Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uint64_t offset,
+                                             const std::string& name) {
+  auto truncated = [&](size_t at) {
+    return format_error(ErrorCode::kTruncated, name, offset + at, "file ends inside a frame header");
   };
-  FrameHeader f;
-  if (p[4] > uint8_t(FrameKind::kStored)) return corrupt(4, "unknown frame kind " + std::to_string(p[4]));
-  f.kind = FrameKind(p[4]);
-  if (p[5] || p[6] || p[7]) return corrupt(5, "reserved frame header bytes are not zero");
-  f.original_size = load_le64(p + 8);
-  f.token_count = load_le64(p + 16);
-  f.payload_size = load_le64(p + 24);
-  f.original_checksum = load_le64(p + 32);
-  f.payload_checksum = load_le64(p + 40);
+  auto corrupt = [&](size_t at, const std::string& what) {
+    return format_error(ErrorCode::kCorrupt, name, offset + at, what);
+  };
+  if (avail < 1) return truncated(0);
+  ParsedFrameHeader r;
+  FrameHeader& f = r.header;
+  if (p[0] > uint8_t(FrameKind::kStored))
+    return corrupt(0, "unknown frame kind " + std::to_string(p[0]) + " (expected 0 coded or 1 stored)");
+  f.kind = FrameKind(p[0]);
+  size_t at = 1;
+  // Reads one varint field at `at`; its limit is checked by the caller.
+  auto field = [&](uint64_t* v, const char* what) -> Status {
+    const VarintResult vr = decode_varint(p + at, avail - at);
+    if (vr.error == VarintError::kTruncated) return truncated(avail);
+    if (vr.error != VarintError::kNone)
+      return corrupt(at, std::string(what) + ": " + varint_error_text(vr.error));
+    *v = vr.value;
+    at += vr.size;
+    return Status::ok();
+  };
+  const size_t size_at = at;
+  LLMZIP_RETURN_IF_ERROR(field(&f.original_size, "frame original size"));
   if (f.original_size < 1 || f.original_size > kMaxFrameOriginalSize)
-    return corrupt(8, "frame original size " + std::to_string(f.original_size) + " out of range 1..2^30");
-  if (f.kind == FrameKind::kStored) {
-    if (f.token_count != 0) return corrupt(16, "stored frame with a token count");
-    if (f.payload_size != f.original_size) return corrupt(24, "stored frame payload size differs from its size");
-  } else {
+    return corrupt(size_at, "frame original size " + std::to_string(f.original_size) + " out of range 1..2^30");
+  if (f.kind == FrameKind::kCoded) {
+    const size_t tokens_at = at;
+    LLMZIP_RETURN_IF_ERROR(field(&f.token_count, "token count"));
     if (f.token_count > f.original_size + 1)
-      return corrupt(16, "token count " + std::to_string(f.token_count) + " exceeds the frame's byte count");
-    if (f.payload_size > kMaxFramePayloadSize) return corrupt(24, "payload size over 2^32");
+      return corrupt(tokens_at, "token count " + std::to_string(f.token_count) + " exceeds the frame's " +
+                                    std::to_string(f.original_size) + " bytes + 1");
+    const size_t payload_at = at;
+    LLMZIP_RETURN_IF_ERROR(field(&f.payload_size, "payload size"));
+    if (f.payload_size > kMaxFramePayloadSize)
+      return corrupt(payload_at, "payload size " + std::to_string(f.payload_size) + " over 2^32");
+  } else {
+    f.token_count = 0;
+    f.payload_size = f.original_size;
   }
-  return f;
+  if (avail - at < kFrameChecksumsSize) return truncated(avail);
+  f.original_checksum = load_le32(p + at);
+  f.frame_checksum = load_le32(p + at + 4);
+  r.size = at + kFrameChecksumsSize;
+  return r;
+}
+
+Result<std::vector<IndexEntry>> parse_index(const uint8_t* p, size_t len, uint64_t offset, uint64_t frames_start,
+                                            const std::string& name) {
+  if (len < kMinIndexSize)
+    return format_error(ErrorCode::kCorrupt, name, offset,
+                        "index of " + std::to_string(len) + " bytes (at least " + std::to_string(kMinIndexSize) + ")");
+  if (std::memcmp(p, kIndexMagic, 4) != 0)
+    return format_error(ErrorCode::kBadMagic, name, offset, "expected the index (magic LZIX)");
+  if (load_le32(p + len - 4) != xxh64_32(p, len - 4))
+    return format_error(ErrorCode::kChecksumMismatch, name, offset + len - 4, "index checksum mismatch");
+  const size_t end = len - 4;
+  size_t at = 4;
+  Status err;
+  auto field = [&](uint64_t* v, const char* what) -> bool {
+    const VarintResult vr = decode_varint(p + at, end - at);
+    if (vr.error != VarintError::kNone) {
+      err = format_error(ErrorCode::kCorrupt, name, offset + at,
+                         std::string("index ") + what + ": " +
+                             (vr.error == VarintError::kTruncated ? "runs into the index checksum"
+                                                                   : varint_error_text(vr.error)));
+      return false;
+    }
+    *v = vr.value;
+    at += vr.size;
+    return true;
+  };
+  uint64_t count = 0;
+  if (!field(&count, "frame count")) return err;
+  // Every entry takes at least 3 bytes: a lying count cannot make us allocate.
+  if (count > (end - at) / 3)
+    return format_error(ErrorCode::kCorrupt, name, offset + 4,
+                        "index records " + std::to_string(count) + " frames in " + std::to_string(end - at) +
+                            " bytes of entries");
+  std::vector<IndexEntry> entries(count);
+  uint64_t frame_offset = frames_start;
+  for (uint64_t i = 0; i < count; ++i) {
+    IndexEntry& e = entries[i];
+    e.frame_offset = frame_offset;
+    if (!field(&e.frame_size, "frame size") || !field(&e.original_size, "original size") ||
+        !field(&e.token_count, "token count"))
+      return err;
+    // Frame sizes are checked against the file by the readers; this only keeps
+    // the running sum from wrapping.
+    if (e.frame_size > kMaxFramePayloadSize + kMaxFrameHeaderSize)
+      return format_error(ErrorCode::kCorrupt, name, offset + at,
+                          "index entry " + std::to_string(i) + ": frame size " + std::to_string(e.frame_size) +
+                              " over 2^32 + 24");
+    frame_offset += e.frame_size;
+  }
+  if (at != end)
+    return format_error(ErrorCode::kCorrupt, name, offset + at,
+                        std::to_string(end - at) + " bytes left over after the index entries");
+  return entries;
 }
 
 Result<Footer> parse_footer(const uint8_t* p, uint64_t offset, const std::string& name) {
-  if (std::memcmp(p + 36, kFooterMagic, 4) != 0)
-    return format_error(ErrorCode::kTruncated, name, offset + 36,
+  if (std::memcmp(p + 28, kFooterMagic, 4) != 0)
+    return format_error(ErrorCode::kTruncated, name, offset + 28,
                         "no footer (magic LZEN) at the end: file truncated or incomplete");
-  if (load_le32(p + 32) != xxh64_32(p, 32))
-    return format_error(ErrorCode::kChecksumMismatch, name, offset + 32, "footer checksum mismatch");
+  if (load_le32(p + 24) != xxh64_32(p, 24))
+    return format_error(ErrorCode::kChecksumMismatch, name, offset + 24, "footer checksum mismatch");
   Footer f;
   f.index_offset = load_le64(p);
-  f.frame_count = load_le64(p + 8);
-  f.total_original_size = load_le64(p + 16);
-  f.content_checksum = load_le64(p + 24);
+  f.total_original_size = load_le64(p + 8);
+  f.content_checksum = load_le64(p + 16);
   return f;
-}
-
-IndexEntry parse_index_entry(const uint8_t* p) {
-  return IndexEntry{load_le64(p), load_le64(p + 8), load_le64(p + 16), load_le64(p + 24)};
 }
 
 }  // namespace llmzip::container

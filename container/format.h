@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coder/method.h"
 #include "common/status.h"
+#include "container/varint.h"
 
 namespace llmzip::container {
 
@@ -22,15 +24,19 @@ inline constexpr uint16_t kFormatVersion = 1;
 inline constexpr uint8_t kCoderVersion = 1;
 
 inline constexpr uint8_t kFileMagic[8] = {0x89, 'L', 'L', 'M', 'Z', 0x0D, 0x0A, 0x1A};
-inline constexpr uint8_t kFrameMagic[4] = {'L', 'Z', 'F', 'R'};
+// Frames have no magic (the index and the sizes locate them); the index keeps
+// one, which also tells a stream reader where the frames end: its first byte
+// 'L' is not a frame kind.
 inline constexpr uint8_t kIndexMagic[4] = {'L', 'Z', 'I', 'X'};
 inline constexpr uint8_t kFooterMagic[4] = {'L', 'Z', 'E', 'N'};
 
 inline constexpr size_t kFileHeaderFixedSize = 76;  // + model name
-inline constexpr size_t kFrameHeaderSize = 52;
-inline constexpr size_t kIndexFixedSize = 24;       // magic, reserved, count, checksum
-inline constexpr size_t kIndexEntrySize = 32;
-inline constexpr size_t kFooterSize = 40;
+// Frame header: kind, 1 or 3 varints, two u32 checksums; at most 1+5+5+5+8.
+inline constexpr size_t kMaxFrameHeaderSize = 24;
+inline constexpr size_t kFrameChecksumsSize = 8;
+// Index without entries: magic, frame_count varint (1 byte for 0), checksum.
+inline constexpr size_t kMinIndexSize = 9;
+inline constexpr size_t kFooterSize = 32;
 
 inline constexpr uint32_t kFlagHasStartToken = 1u << 0;
 // The tokenizer puts one space (0x20) in front of every frame (SentencePiece's
@@ -76,14 +82,24 @@ struct FileHeader {
 struct FrameHeader {
   FrameKind kind = FrameKind::kCoded;
   uint64_t original_size = 0;
-  uint64_t token_count = 0;
-  uint64_t payload_size = 0;
-  uint64_t original_checksum = 0;  // XXH64 of the original bytes
-  uint64_t payload_checksum = 0;   // XXH64 of the payload
+  uint64_t token_count = 0;        // stored frames: 0 (not encoded)
+  uint64_t payload_size = 0;       // stored frames: original_size (not encoded)
+  uint32_t original_checksum = 0;  // original_checksum(original bytes)
+  uint32_t frame_checksum = 0;     // XXH64_32 of the header bytes before it and the payload
+
+  // Bytes of the encoded header (varint lengths depend on the values).
+  size_t encoded_size() const;
 };
 
+// The frame's end-to-end check of its original (decoded) bytes: XXH64_32.
+uint32_t original_checksum(std::string_view original);
+
+// One frame as the index describes it. The index stores frame_size,
+// original_size and token_count; frame_offset (cumulative) and payload_size
+// (from the frame header) are filled in by the readers.
 struct IndexEntry {
   uint64_t frame_offset = 0;  // file offset of the frame header
+  uint64_t frame_size = 0;    // header + payload bytes
   uint64_t original_size = 0;
   uint64_t token_count = 0;
   uint64_t payload_size = 0;
@@ -92,7 +108,7 @@ struct IndexEntry {
 
 struct Footer {
   uint64_t index_offset = 0;
-  uint64_t frame_count = 0;
+  uint64_t frame_count = 0;       // not in the footer's bytes: the index's count, set by the readers
   uint64_t total_original_size = 0;
   uint64_t content_checksum = 0;  // XXH64 of all original bytes in order
 };
@@ -101,9 +117,16 @@ struct Footer {
 Status validate_header_for_writing(const FileHeader& h);
 
 std::string serialize_file_header(const FileHeader& h);
-std::string serialize_frame_header(const FrameHeader& f);
-// The whole index: fixed part, entries, checksum.
+// The frame header for `payload`; its frame_checksum is computed here (the
+// field of `f` is ignored).
+std::string serialize_frame_header(const FrameHeader& f, std::string_view payload);
+// XXH64_32 over header[0 .. header_size-4) followed by the payload.
+uint32_t compute_frame_checksum(const uint8_t* header, size_t header_size, std::string_view payload);
+// The whole index: magic, count, entries (frame_size, original_size,
+// token_count), checksum.
 std::string serialize_index(const IndexEntry* entries, size_t count);
+// Its size in bytes.
+uint64_t index_size(const IndexEntry* entries, size_t count);
 std::string serialize_footer(const Footer& f);
 
 // Reads the model-name length from the first 19+ bytes, so a stream reader knows
@@ -112,12 +135,26 @@ std::string serialize_footer(const Footer& f);
 Result<size_t> peek_file_header_size(const uint8_t* p, size_t size, const std::string& name);
 // `size` must be >= the header's size (kTruncated otherwise).
 Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::string& name);
-// Exactly kFrameHeaderSize bytes at file offset `offset`.
-Result<FrameHeader> parse_frame_header(const uint8_t* p, uint64_t offset, const std::string& name);
-// Exactly kFooterSize bytes at file offset `offset`.
+struct ParsedFrameHeader {
+  FrameHeader header;
+  size_t size = 0;  // bytes of the header; the payload follows
+};
+// The frame header at p[0 .. avail) (file offset `offset`): kind, canonical
+// varints and their limits. kTruncated when `avail` ends inside it. The frame
+// checksum needs the payload: the caller verifies it (compute_frame_checksum).
+Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uint64_t offset,
+                                             const std::string& name);
+// The whole index, exactly p[0 .. len) at file offset `offset`: magic,
+// checksum, canonical varints, nothing left over. Entries get frame_offset
+// cumulated from `frames_start` (payload_size is left 0: it is in the frame).
+Result<std::vector<IndexEntry>> parse_index(const uint8_t* p, size_t len, uint64_t offset, uint64_t frames_start,
+                                            const std::string& name);
+// Exactly kFooterSize bytes at file offset `offset` (frame_count left 0).
 Result<Footer> parse_footer(const uint8_t* p, uint64_t offset, const std::string& name);
-// One entry (kIndexEntrySize bytes); no validation of its own.
-IndexEntry parse_index_entry(const uint8_t* p);
+
+// Everything in a file that is not payload: the container's overhead, for a
+// file with this header and these frames.
+uint64_t container_overhead(const FileHeader& h, const FrameHeader* frames, size_t count);
 
 // "<name>: at byte <offset>: <what>" as a Status with `code`.
 Status format_error(ErrorCode code, const std::string& name, uint64_t offset, const std::string& what);

@@ -27,84 +27,83 @@ Result<ArchiveReader> ArchiveReader::open(const uint8_t* data, size_t size, std:
   if (!hr) return hr.status();
   r.header_ = std::move(hr).value();
   const uint64_t hsize = r.header_.encoded_size();
-  if (size < hsize + kIndexFixedSize + kFooterSize)
+  if (size < hsize + kMinIndexSize + kFooterSize)
     return format_error(ErrorCode::kTruncated, nm, size, "file too short for an index and a footer");
   const uint64_t footer_off = size - kFooterSize;
   auto fr = parse_footer(data + footer_off, footer_off, nm);
   if (!fr) return fr.status();
   r.footer_ = *fr;
-  const Footer& ft = r.footer_;
+  Footer& ft = r.footer_;
 
   // Index: between the frames and the footer, exactly.
-  if (ft.index_offset < hsize || ft.index_offset > footer_off - kIndexFixedSize)
+  if (ft.index_offset < hsize || ft.index_offset > footer_off - kMinIndexSize)
     return format_error(ErrorCode::kOutOfBounds, nm, footer_off,
                         "index offset " + str(ft.index_offset) + " outside " + str(hsize) + ".." +
-                            str(footer_off - kIndexFixedSize));
-  const uint64_t index_len = footer_off - ft.index_offset;
-  if ((index_len - kIndexFixedSize) % kIndexEntrySize != 0)
-    return format_error(ErrorCode::kCorrupt, nm, ft.index_offset,
-                        "index length " + str(index_len) + " is not 24 + 32 * frames");
-  const uint64_t count = (index_len - kIndexFixedSize) / kIndexEntrySize;
-  const uint8_t* ix = data + ft.index_offset;
-  if (std::memcmp(ix, kIndexMagic, 4) != 0)
-    return format_error(ErrorCode::kBadMagic, nm, ft.index_offset, "expected the index (magic LZIX)");
-  if (load_le64(ix + index_len - 8) != xxh64(ix, index_len - 8))
-    return format_error(ErrorCode::kChecksumMismatch, nm, ft.index_offset + index_len - 8,
-                        "index checksum mismatch");
-  if (load_le32(ix + 4) != 0)
-    return format_error(ErrorCode::kCorrupt, nm, ft.index_offset + 4, "reserved index field is not zero");
-  if (load_le64(ix + 8) != count || ft.frame_count != count)
-    return format_error(ErrorCode::kCorrupt, nm, ft.index_offset + 8,
-                        "index holds " + str(count) + " entries but records " + str(load_le64(ix + 8)) +
-                            " frames (footer: " + str(ft.frame_count) + ")");
+                            str(footer_off - kMinIndexSize));
+  auto ix = parse_index(data + ft.index_offset, footer_off - ft.index_offset, ft.index_offset, hsize, nm);
+  if (!ix) return ix.status();
+  r.entries_ = std::move(ix).value();
+  const uint64_t count = r.entries_.size();
+  ft.frame_count = count;
 
   // Frames: contiguous from the header to the index, each header equal to its entry.
-  r.entries_.reserve(count);
   r.frames_.reserve(count);
   r.original_offsets_.reserve(count);
-  uint64_t expected = hsize, total = 0;
+  uint64_t total = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t entry_off = ft.index_offset + 16 + i * kIndexEntrySize;
-    const IndexEntry e = parse_index_entry(data + entry_off);
-    if (e.frame_offset != expected)
-      return format_error(ErrorCode::kCorrupt, nm, entry_off,
-                          "index entry " + str(i) + " places the frame at " + str(e.frame_offset) +
-                              ", expected " + str(expected));
-    if (ft.index_offset - expected < kFrameHeaderSize)
-      return format_error(ErrorCode::kOutOfBounds, nm, expected, "frame header runs into the index");
-    auto fh = parse_frame_header(data + expected, expected, nm);
-    if (!fh) return fh.status();
-    if (fh->payload_size > ft.index_offset - expected - kFrameHeaderSize)
-      return format_error(ErrorCode::kOutOfBounds, nm, expected + 24,
-                          "payload of " + str(fh->payload_size) + " bytes runs past the index");
-    if (fh->original_size != e.original_size || fh->token_count != e.token_count ||
-        fh->payload_size != e.payload_size)
-      return format_error(ErrorCode::kCorrupt, nm, entry_off,
-                          "index entry " + str(i) + " disagrees with the frame header");
-    r.entries_.push_back(e);
-    r.frames_.push_back(*fh);
+    IndexEntry& e = r.entries_[i];
+    const uint64_t at = e.frame_offset;
+    if (at > ft.index_offset || e.frame_size > ft.index_offset - at)
+      return format_error(ErrorCode::kOutOfBounds, nm, at,
+                          "index entry " + str(i) + ": frame of " + str(e.frame_size) + " bytes runs past the index at " +
+                              str(ft.index_offset));
+    auto fh = parse_frame_header(data + at, size_t(e.frame_size), at, nm);
+    if (!fh) {
+      if (fh.status().code() != ErrorCode::kTruncated) return fh.status();
+      return format_error(ErrorCode::kCorrupt, nm, at,
+                          "frame " + str(i) + "'s header is longer than its " + str(e.frame_size) +
+                              " bytes recorded in the index");
+    }
+    const FrameHeader& h = fh->header;
+    if (fh->size + h.payload_size != e.frame_size || h.original_size != e.original_size ||
+        h.token_count != e.token_count)
+      return format_error(ErrorCode::kCorrupt, nm, at,
+                          "frame " + str(i) + " (" + str(fh->size) + "-byte header, " + str(h.payload_size) +
+                              "-byte payload, " + str(h.original_size) + " bytes, " + str(h.token_count) +
+                              " tokens) disagrees with its index entry (" + str(e.frame_size) + " bytes, " +
+                              str(e.original_size) + " original, " + str(e.token_count) + " tokens)");
+    e.payload_size = h.payload_size;
+    r.frames_.push_back(h);
     r.original_offsets_.push_back(total);
-    expected += kFrameHeaderSize + fh->payload_size;
-    total += fh->original_size;  // <= 2^30 per frame, frames <= 2^59: no overflow
+    total += h.original_size;  // <= 2^30 per frame, frames <= 2^59: no overflow
   }
-  if (expected != ft.index_offset)
-    return format_error(ErrorCode::kCorrupt, nm, expected,
-                        "frames end at " + str(expected) + " but the index starts at " + str(ft.index_offset));
+  const uint64_t frames_end = count ? r.entries_.back().frame_offset + r.entries_.back().frame_size : hsize;
+  if (frames_end != ft.index_offset)
+    return format_error(ErrorCode::kCorrupt, nm, frames_end,
+                        "frames end at " + str(frames_end) + " but the index starts at " + str(ft.index_offset));
   if (total != ft.total_original_size)
-    return format_error(ErrorCode::kCorrupt, nm, footer_off + 16,
+    return format_error(ErrorCode::kCorrupt, nm, footer_off + 8,
                         "footer total size " + str(ft.total_original_size) + ", frames hold " + str(total));
   return r;
 }
 
 Result<ArchiveReader::Frame> ArchiveReader::frame(size_t i) const {
   assert(i < entries_.size());
-  const uint64_t off = entries_[i].frame_offset + kFrameHeaderSize;
+  const IndexEntry& e = entries_[i];
   const FrameHeader& h = frames_[i];
+  const uint64_t header_size = e.frame_size - h.payload_size;
+  const uint64_t off = e.frame_offset + header_size;
   std::string_view payload(reinterpret_cast<const char*>(data_ + off), h.payload_size);
-  if (xxh64(payload) != h.payload_checksum)
-    return format_error(ErrorCode::kChecksumMismatch, name_, off,
-                        "payload checksum mismatch in frame " + str(i));
+  if (compute_frame_checksum(data_ + e.frame_offset, header_size, payload) != h.frame_checksum)
+    return format_error(ErrorCode::kChecksumMismatch, name_, off - 4,
+                        "frame checksum mismatch in frame " + str(i) + " (header or payload damaged)");
   return Frame{h, payload, original_offsets_[i]};
+}
+
+uint64_t ArchiveReader::overhead() const {
+  uint64_t payload = 0;
+  for (const FrameHeader& h : frames_) payload += h.payload_size;
+  return size_ - payload;
 }
 
 size_t ArchiveReader::frame_at_original_offset(uint64_t offset) const {
@@ -186,77 +185,105 @@ Result<StreamReader> StreamReader::open(Source source, std::string name) {
   return r;
 }
 
+Status StreamReader::read_varint_bytes(std::string* acc, const char* what) {
+  // Stops after the last byte, or after 10 (the parser then rejects the varint).
+  for (size_t i = 0; i < kMaxVarintSize; ++i) {
+    uint8_t b;
+    LLMZIP_RETURN_IF_ERROR(read_exact(&b, 1, what));
+    acc->push_back(char(b));
+    if (!(b & 0x80)) break;
+  }
+  return Status::ok();
+}
+
 Result<bool> StreamReader::next(Frame* frame) {
   if (done_) return false;
   const uint64_t start = offset_;
-  uint8_t hb[kFrameHeaderSize];
-  LLMZIP_RETURN_IF_ERROR(read_exact(hb, 4, "a frame header or the index"));
-  if (std::memcmp(hb, kIndexMagic, 4) == 0) {
-    LLMZIP_RETURN_IF_ERROR(read_index_and_footer(hb));
+  uint8_t kind;
+  LLMZIP_RETURN_IF_ERROR(read_exact(&kind, 1, "a frame header or the index"));
+  if (kind == kIndexMagic[0]) {
+    LLMZIP_RETURN_IF_ERROR(read_index_and_footer());
     done_ = true;
     return false;
   }
-  if (std::memcmp(hb, kFrameMagic, 4) != 0)
-    return format_error(ErrorCode::kBadMagic, name_, start, "expected a frame (LZFR) or the index (LZIX)");
-  LLMZIP_RETURN_IF_ERROR(read_exact(hb + 4, kFrameHeaderSize - 4, "a frame header"));
-  auto fh = parse_frame_header(hb, start, name_);
+  if (kind > uint8_t(FrameKind::kStored))
+    return format_error(ErrorCode::kCorrupt, name_, start,
+                        "byte " + str(kind) + ": expected a frame (kind 0 or 1) or the index (LZIX)");
+  std::string hb(1, char(kind));
+  const int varints = kind == uint8_t(FrameKind::kCoded) ? 3 : 1;
+  for (int i = 0; i < varints; ++i) LLMZIP_RETURN_IF_ERROR(read_varint_bytes(&hb, "a frame header"));
+  const size_t at = hb.size();
+  hb.resize(at + kFrameChecksumsSize);
+  LLMZIP_RETURN_IF_ERROR(read_exact(hb.data() + at, kFrameChecksumsSize, "a frame header"));
+  auto fh = parse_frame_header(reinterpret_cast<const uint8_t*>(hb.data()), hb.size(), start, name_);
   if (!fh) return fh.status();
+  // The header read above is exactly what the parser took (varints stop at their
+  // last byte), so fh->size == hb.size().
+  assert(fh->size == hb.size());
   // Grow the buffer as bytes arrive: a lying size cannot make us allocate more
   // than the input actually holds (plus one chunk).
   constexpr size_t kChunk = size_t{1} << 20;
   frame->payload.clear();
-  uint64_t left = fh->payload_size;
+  uint64_t left = fh->header.payload_size;
   while (left > 0) {
     const size_t n = size_t(std::min<uint64_t>(left, kChunk));
-    const size_t at = frame->payload.size();
-    frame->payload.resize(at + n);
-    LLMZIP_RETURN_IF_ERROR(read_exact(frame->payload.data() + at, n, "a frame payload"));
+    const size_t pos = frame->payload.size();
+    frame->payload.resize(pos + n);
+    LLMZIP_RETURN_IF_ERROR(read_exact(frame->payload.data() + pos, n, "a frame payload"));
     left -= n;
   }
-  if (xxh64(frame->payload) != fh->payload_checksum)
-    return format_error(ErrorCode::kChecksumMismatch, name_, start + kFrameHeaderSize,
-                        "payload checksum mismatch in frame " + str(seen_.size()));
-  frame->header = *fh;
+  if (compute_frame_checksum(reinterpret_cast<const uint8_t*>(hb.data()), hb.size(), frame->payload) !=
+      fh->header.frame_checksum)
+    return format_error(ErrorCode::kChecksumMismatch, name_, start + hb.size() - 4,
+                        "frame checksum mismatch in frame " + str(seen_.size()) + " (header or payload damaged)");
+  frame->header = fh->header;
   frame->original_offset = total_original_;
-  seen_.push_back(IndexEntry{start, fh->original_size, fh->token_count, fh->payload_size});
-  total_original_ += fh->original_size;
+  seen_.push_back(IndexEntry{start, hb.size() + fh->header.payload_size, fh->header.original_size,
+                             fh->header.token_count, fh->header.payload_size});
+  total_original_ += fh->header.original_size;
   return true;
 }
 
-Status StreamReader::read_index_and_footer(const uint8_t magic[4]) {
-  const uint64_t index_offset = offset_ - 4;
-  Xxh64 hash;
-  hash.update(magic, 4);
-  uint8_t fixed[12];
-  LLMZIP_RETURN_IF_ERROR(read_exact(fixed, 12, "the index"));
-  hash.update(fixed, 12);
-  if (load_le32(fixed) != 0)
-    return format_error(ErrorCode::kCorrupt, name_, index_offset + 4, "reserved index field is not zero");
-  const uint64_t count = load_le64(fixed + 4);
-  if (count != seen_.size())
-    return format_error(ErrorCode::kCorrupt, name_, index_offset + 8,
-                        "index records " + str(count) + " frames, the file holds " + str(seen_.size()));
-  for (uint64_t i = 0; i < count; ++i) {
-    uint8_t eb[kIndexEntrySize];
-    const uint64_t at = offset_;
-    LLMZIP_RETURN_IF_ERROR(read_exact(eb, kIndexEntrySize, "the index"));
-    hash.update(eb, kIndexEntrySize);
-    if (!(parse_index_entry(eb) == seen_[i]))
-      return format_error(ErrorCode::kCorrupt, name_, at, "index entry " + str(i) + " disagrees with frame " + str(i));
+Status StreamReader::read_index_and_footer() {
+  const uint64_t index_offset = offset_ - 1;
+  std::string ix(1, char(kIndexMagic[0]));
+  ix.resize(4);
+  LLMZIP_RETURN_IF_ERROR(read_exact(ix.data() + 1, 3, "the index"));
+  if (std::memcmp(ix.data(), kIndexMagic, 4) != 0)
+    return format_error(ErrorCode::kBadMagic, name_, index_offset, "expected a frame or the index (magic LZIX)");
+  LLMZIP_RETURN_IF_ERROR(read_varint_bytes(&ix, "the index"));
+  const VarintResult count = decode_varint(reinterpret_cast<const uint8_t*>(ix.data()) + 4, ix.size() - 4);
+  if (count.error != VarintError::kNone)
+    return format_error(ErrorCode::kCorrupt, name_, index_offset + 4,
+                        std::string("index frame count: ") + varint_error_text(count.error));
+  // Checked before reading the entries, so that their number is bounded by
+  // what we have already seen.
+  if (count.value != seen_.size())
+    return format_error(ErrorCode::kCorrupt, name_, index_offset + 4,
+                        "index records " + str(count.value) + " frames, the file holds " + str(seen_.size()));
+  for (uint64_t i = 0; i < 3 * count.value; ++i) LLMZIP_RETURN_IF_ERROR(read_varint_bytes(&ix, "the index"));
+  const size_t sum_at = ix.size();
+  ix.resize(sum_at + 4);
+  LLMZIP_RETURN_IF_ERROR(read_exact(ix.data() + sum_at, 4, "the index"));
+  auto entries = parse_index(reinterpret_cast<const uint8_t*>(ix.data()), ix.size(), index_offset,
+                             header_.encoded_size(), name_);
+  if (!entries) return entries.status();
+  for (size_t i = 0; i < entries->size(); ++i) {
+    IndexEntry e = (*entries)[i];
+    e.payload_size = seen_[i].payload_size;  // not in the index
+    if (!(e == seen_[i]))
+      return format_error(ErrorCode::kCorrupt, name_, index_offset,
+                          "index entry " + str(i) + " disagrees with frame " + str(i));
   }
-  uint8_t cb[8];
-  const uint64_t check_at = offset_;
-  LLMZIP_RETURN_IF_ERROR(read_exact(cb, 8, "the index"));
-  if (load_le64(cb) != hash.digest())
-    return format_error(ErrorCode::kChecksumMismatch, name_, check_at, "index checksum mismatch");
   uint8_t fb[kFooterSize];
   const uint64_t footer_off = offset_;
   LLMZIP_RETURN_IF_ERROR(read_exact(fb, kFooterSize, "the footer"));
   auto ft = parse_footer(fb, footer_off, name_);
   if (!ft) return ft.status();
-  if (ft->index_offset != index_offset || ft->frame_count != count || ft->total_original_size != total_original_)
+  if (ft->index_offset != index_offset || ft->total_original_size != total_original_)
     return format_error(ErrorCode::kCorrupt, name_, footer_off, "footer disagrees with the index and frames");
   footer_ = *ft;
+  footer_.frame_count = count.value;
   uint8_t extra;
   auto got = source_(&extra, 1);
   if (!got) return got.status();

@@ -31,8 +31,9 @@ class ArchiveReader {
   };
 
   // Validates header, footer, index and every frame header against its index
-  // entry (payload checksums are checked by frame()). `data` must outlive the
-  // reader; `name` is used in messages.
+  // entry. Frame checksums (over each frame's header and payload) are checked
+  // by frame(): until then a frame_header(i) agrees with the index but is not
+  // checksum-verified. `data` must outlive the reader; `name` is used in messages.
   static Result<ArchiveReader> open(const uint8_t* data, size_t size, std::string name);
 
   const FileHeader& header() const { return header_; }
@@ -42,12 +43,15 @@ class ArchiveReader {
   const FrameHeader& frame_header(size_t i) const { return frames_[i]; }
   uint64_t original_offset(size_t i) const { return original_offsets_[i]; }
 
-  // Frame i (i < frame_count(), asserts) with its payload checksum verified.
+  // Frame i (i < frame_count(), asserts) with its frame checksum verified.
   Result<Frame> frame(size_t i) const;
   // The frame holding decompressed byte `offset` (< total size, asserts). O(log n).
   size_t frame_at_original_offset(uint64_t offset) const;
-  // Every payload checksum: the structural part of `llmzip test`.
+  // Every frame checksum: the structural part of `llmzip test`.
   Status verify_payloads() const;
+  // Bytes of the file that are not payload (header, frame headers, index,
+  // footer): the container's overhead.
+  uint64_t overhead() const;
 
  private:
   const uint8_t* data_ = nullptr;
@@ -81,7 +85,7 @@ class StreamReader {
 
   const FileHeader& header() const { return header_; }
 
-  // Reads the next frame (payload checksum verified) and returns true; at the
+  // Reads the next frame (frame checksum verified) and returns true; at the
   // index, reads and checks index and footer against the frames seen, checks
   // that the input ends there, and returns false.
   Result<bool> next(Frame* frame);
@@ -93,7 +97,10 @@ class StreamReader {
   StreamReader(Source s, std::string name) : source_(std::move(s)), name_(std::move(name)) {}
   // Reads exactly n bytes or fails with kTruncated naming `what`.
   Status read_exact(void* dst, size_t n, const char* what);
-  Status read_index_and_footer(const uint8_t magic[4]);
+  // Appends one varint's bytes (up to its last, at most 10) to *acc.
+  Status read_varint_bytes(std::string* acc, const char* what);
+  // After the index magic's first byte.
+  Status read_index_and_footer();
 
   Source source_;
   std::string name_;

@@ -74,12 +74,13 @@ Status Writer::add_frame(FrameKind kind, std::string_view original, uint64_t tok
   f.original_size = original.size();
   f.token_count = token_count;
   f.payload_size = payload.size();
-  f.original_checksum = xxh64(original);
-  f.payload_checksum = kind == FrameKind::kStored ? f.original_checksum : xxh64(payload);
+  f.original_checksum = original_checksum(original);
+  const std::string header = serialize_frame_header(f, payload);
   const uint64_t frame_offset = offset_;
-  LLMZIP_RETURN_IF_ERROR(write(serialize_frame_header(f)));
+  LLMZIP_RETURN_IF_ERROR(write(header));
   LLMZIP_RETURN_IF_ERROR(write(payload));
-  entries_.push_back(IndexEntry{frame_offset, f.original_size, f.token_count, f.payload_size});
+  entries_.push_back(IndexEntry{frame_offset, header.size() + payload.size(), f.original_size, f.token_count,
+                                f.payload_size});
   total_original_ += original.size();
   content_hash_.update(original);
   return Status::ok();

@@ -1,6 +1,6 @@
 // Streaming writer of a .llmz file (docs/format.md): the header at creation,
 // frames in order as the codec produces them, the index and footer at finish().
-// It never seeks, so the sink may be a pipe. Memory: 32 bytes per frame (index).
+// It never seeks, so the sink may be a pipe. Memory: 40 bytes per frame (index).
 //
 //   auto w = Writer::create(header, Writer::file_sink(stdout, "<stdout>"));
 //   w->add_coded_frame(original_bytes, token_count, payload);   // per frame
@@ -36,7 +36,7 @@ class Writer {
   static Result<Writer> create(const FileHeader& header, Sink sink);
 
   // A frame coded by the header's method: `original` (1..2^30 bytes) are the
-  // frame's bytes, `token_count` <= original.size(), `payload` the coder's
+  // frame's bytes, `token_count` <= original.size() + 1, `payload` the coder's
   // output (<= 2^32 bytes). kInvalidArgument when a limit is broken.
   Status add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload);
   // A frame stored uncoded (1..2^30 bytes).

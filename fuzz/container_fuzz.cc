@@ -29,24 +29,24 @@ void reseal(std::string& f) {
   const size_t hs = kFileHeaderFixedSize + p[18];
   if (hs > size) return;
   store_le32(p + hs - 4, xxh64_32(p, hs - 4));
+  // Frames: as long as headers parse and payloads fit.
   size_t off = hs;
-  while (size - off >= kFrameHeaderSize && std::string_view(f).substr(off, 4) == "LZFR") {
-    const uint64_t payload = load_le64(p + off + 24);
-    if (payload > size - off - kFrameHeaderSize) break;
-    const uint64_t sum = xxh64(p + off + kFrameHeaderSize, payload);
-    store_le64(p + off + 40, sum);
-    if (p[off + 4] == 1) store_le64(p + off + 32, sum);
-    store_le32(p + off + 48, xxh64_32(p + off, 48));
-    off += kFrameHeaderSize + payload;
+  while (off < size && p[off] <= uint8_t(FrameKind::kStored)) {
+    auto fh = parse_frame_header(p + off, size - off, off, "reseal");
+    if (!fh) break;
+    if (fh->header.payload_size > size - off - fh->size) break;
+    const std::string_view payload(f.data() + off + fh->size, size_t(fh->header.payload_size));
+    if (fh->header.kind == FrameKind::kStored) store_le32(p + off + fh->size - 8, original_checksum(payload));
+    store_le32(p + off + fh->size - 4, compute_frame_checksum(p + off, fh->size, payload));
+    off += fh->size + size_t(fh->header.payload_size);
   }
-  if (size - off >= kIndexFixedSize && std::string_view(f).substr(off, 4) == "LZIX") {
-    const uint64_t count = load_le64(p + off + 8);
-    if (count <= (size - off - kIndexFixedSize) / kIndexEntrySize) {
-      const size_t len = 16 + count * kIndexEntrySize;
-      store_le64(p + off + len, xxh64(p + off, len));
-    }
+  // The index: from here to the footer.
+  if (size >= kFooterSize && size - kFooterSize >= off + kMinIndexSize &&
+      std::string_view(f).substr(off, 4) == "LZIX") {
+    const size_t len = size - kFooterSize - off;
+    store_le32(p + off + len - 4, xxh64_32(p + off, len - 4));
   }
-  if (size >= kFooterSize) store_le32(p + size - 8, xxh64_32(p + size - kFooterSize, 32));
+  if (size >= kFooterSize) store_le32(p + size - 8, xxh64_32(p + size - kFooterSize, 24));
 }
 
 }  // namespace
