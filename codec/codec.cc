@@ -144,8 +144,15 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
       if (q < seq_frame.size() && seq_frame[q] == i) {
         auto payload = enc[q]->finish();
         if (!payload) return payload.status();
-        LLMZIP_RETURN_IF_ERROR(w->add_coded_frame(frames[i], seqs[q].size(), *payload));
-        stats.tokens += seqs[q].size();
+        if (payload->size() < frames[i].size()) {
+          LLMZIP_RETURN_IF_ERROR(w->add_coded_frame(frames[i], seqs[q].size(), *payload));
+          stats.tokens += seqs[q].size();
+        } else {
+          // The model does worse than raw bytes (binary data, a foreign language):
+          // never expand a frame beyond its own size.
+          LLMZIP_RETURN_IF_ERROR(w->add_stored_frame(frames[i]));
+          ++stats.raw_frames;
+        }
         ++q;
       } else {
         LLMZIP_RETURN_IF_ERROR(w->add_stored_frame(frames[i]));

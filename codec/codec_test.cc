@@ -98,6 +98,11 @@ TEST_F(CodecTest, RoundTripsAwkwardInputs) {
     EXPECT_EQ(st.in_bytes, c.data.size()) << c.name;
     EXPECT_EQ(st.out_bytes, z.size()) << c.name;
   }
+  // Incompressible data is stored, not expanded: only container overhead is added.
+  Stats st;
+  std::string z = compress_str(*stories_, random_bin, {}, &st);
+  EXPECT_EQ(st.raw_frames, st.frames);
+  EXPECT_LT(z.size(), random_bin.size() + 400);
 }
 
 TEST_F(CodecTest, CompressesTextWellAndBytesDoNotDependOnThreads) {

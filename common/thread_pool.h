@@ -3,8 +3,10 @@
 // which thread runs it (DESIGN.md: threads split rows or sequences, never one sum).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -24,6 +26,8 @@ class ThreadPool {
 
   // Calls fn(begin, end, thread_index) over a partition of [0, n) into at most
   // size() contiguous chunks; returns when all are done. Not reentrant.
+  // A forward pass makes ~100 such calls per token, so workers spin briefly
+  // before sleeping: waking a sleeping thread costs more than a small job.
   void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
 
  private:
@@ -34,9 +38,9 @@ class ThreadPool {
   std::condition_variable cv_start_, cv_done_;
   const std::function<void(size_t, size_t, int)>* job_ = nullptr;
   size_t job_n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace llmzip
