@@ -67,7 +67,7 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
   r.n_chars = count_chars(text);
   // Same frames as compress; evaluate them all at once (text is in memory).
   std::vector<std::vector<int32_t>> seqs;
-  std::vector<uint64_t> seq_offset;
+  std::vector<uint64_t> seq_offset, seq_len;
   std::string_view rest = text;
   uint64_t off = 0;
   while (!rest.empty()) {
@@ -77,6 +77,7 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
     if (ids) {
       seqs.push_back(std::move(*ids));
       seq_offset.push_back(off);
+      seq_len.push_back(len);
     } else {
       r.total_bits += 8.0 * double(len);  // stored frame
     }
@@ -86,10 +87,8 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
   }
   std::vector<std::vector<TokenScore>> per(seqs.size());
   std::vector<double> bits(seqs.size(), 0.0);
-  for (size_t q = 0; q < seqs.size(); ++q) {
-    r.n_tokens += seqs[q].size();
+  for (size_t q = 0; q < seqs.size(); ++q)
     if (opt.per_token) per[q].resize(seqs[q].size());
-  }
   LLMZIP_RETURN_IF_ERROR(ev.run(seqs, [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
     uint32_t id = uint32_t(seqs[q][i]);
     double b = t.cost_bits(id);
@@ -104,7 +103,13 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
     return Status::ok();
   }));
   for (size_t q = 0; q < seqs.size(); ++q) {
+    if (bits[q] >= 8.0 * double(seq_len[q])) {
+      // compress stores a frame the model would expand: 8 bits a byte, no tokens.
+      r.total_bits += 8.0 * double(seq_len[q]);
+      continue;
+    }
     r.total_bits += bits[q];
+    r.n_tokens += seqs[q].size();
     if (!opt.per_token) continue;
     uint64_t o = seq_offset[q];
     bool skip_space = h.space_prefix();

@@ -32,7 +32,7 @@ struct ScoreOptions {
 struct ScoreResult {
   uint64_t n_bytes = 0;
   uint64_t n_chars = 0;          // UTF-8 code points (each invalid byte counts as one)
-  uint64_t n_tokens = 0;         // coded tokens (stored frames' bytes are counted as 8 bits each, 0 tokens)
+  uint64_t n_tokens = 0;         // coded tokens (frames compress would store count 8 bits a byte, 0 tokens)
   uint64_t n_frames = 0;
   double total_bits = 0;
   std::vector<TokenScore> tokens;  // when per_token
