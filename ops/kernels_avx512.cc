@@ -590,6 +590,36 @@ void mat_tile_float(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActV
   }
 }
 
+// Q8_0 activation quantization (kernels.h), 16 floats per zmm. max is exact in
+// any order (vmaxps(a, m) = a > m ? a : m skips NaN like the scalar loop); the
+// rounding is the literal magic-number sequence; out-of-range / NaN -> 0 like
+// the scalar to_int8.
+void quantize_q8_0(const float* x, int n, int8_t* qs, float* d) {
+  assert(n % kQK8_0 == 0);
+  const __m512 magic = _mm512_set1_ps(12582912.0f);
+  for (int b = 0; b < n / kQK8_0; ++b) {
+    const float* xb = x + b * kQK8_0;
+    const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+    __m512 m = _mm512_max_ps(_mm512_abs_ps(v0), _mm512_setzero_ps());
+    m = _mm512_max_ps(_mm512_abs_ps(v1), m);
+    const __m256 m8 = _mm256_max_ps(_mm512_castps512_ps256(m), _mm512_extractf32x8_ps(m, 1));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m8), _mm256_extractf128_ps(m8, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+    const float amax = _mm_cvtss_f32(m4);
+    d[b] = round_to_f16(amax / 127.0f);
+    const __m512 id = _mm512_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
+    const __m512 vs[2] = {v0, v1};
+    for (int h = 0; h < 2; ++h) {
+      const __m512 q = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(vs[h], id), magic), magic);
+      const __mmask16 ok = _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ);
+      const __m512i qi = _mm512_cvttps_epi32(_mm512_maskz_mov_ps(ok, q));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * kQK8_0 + 16 * h), _mm512_cvtepi32_epi8(qi));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // K-quants x Q8_K. Each weight super-block is unpacked once per call into 256
 // unsigned quants in element order (Q4_K: 0..15, Q6_K: 0..63) plus int16 scale
@@ -765,6 +795,7 @@ void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
+  k.quantize_q8_0 = quantize_q8_0;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;

@@ -206,6 +206,25 @@ void check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<
 // tiles of 8, the driver's 64).
 const std::vector<int> kTokCounts = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 64, 65};
 
+// Every entry has its own implementation on each SIMD level (no silent scalar
+// fallback, which would be correct but slow).
+TEST(SimdTables, EveryEntryIsVectorised) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  for (Isa isa : simd_isas()) {
+    const Kernels& k = kernels_for(isa);
+    for (int t = 0; t < kNumWeightTypes; ++t) {
+      EXPECT_NE(k.mat_tile[t], ref.mat_tile[t]) << isa_name(isa) << " " << weight_type_name(static_cast<WeightType>(t));
+    }
+    EXPECT_NE(k.quantize_q8_0, ref.quantize_q8_0) << isa_name(isa);
+    EXPECT_NE(k.quantize_q8_k, ref.quantize_q8_k) << isa_name(isa);
+    EXPECT_NE(k.dot_f32, ref.dot_f32) << isa_name(isa);
+    EXPECT_NE(k.rmsnorm, ref.rmsnorm) << isa_name(isa);
+    EXPECT_NE(k.silu_mul, ref.silu_mul) << isa_name(isa);
+    EXPECT_NE(k.attention, ref.attention) << isa_name(isa);
+  }
+}
+
 TEST(SimdMatTile, Q8_0) {
   SKIP_WITHOUT_SIMD();
   // Block counts 1, 3, 8, 9, 18 (576 = SmolLM2), 25, 48 (1536).
