@@ -382,6 +382,44 @@ TEST(Container, EveryTruncationIsRejected) {
   }
 }
 
+// Frames whose sizes take multi-byte varints (so that continuation bits are
+// flipped too): every bit flip and truncation is still rejected.
+TEST(Container, FlipsAndTruncationsWithMultiByteVarintsAreRejected) {
+  std::string big_original(300, 'a'), big_payload(150, '\0'), stored(20000, '\0');
+  for (size_t i = 0; i < big_payload.size(); ++i) big_payload[i] = char(i * 37);
+  for (size_t i = 0; i < stored.size(); ++i) stored[i] = char(i * 11 + (i >> 8));
+  const std::vector<TestFrame> frames = {
+      {false, big_original, 200, big_payload},
+      {true, stored, 0, ""},
+      {false, "y", 2, "\x07"},
+  };
+  const std::string good = build(test_header(), frames);
+  ASSERT_TRUE(read_archive(good).is_ok());
+  ASSERT_TRUE(read_stream(good).is_ok());
+  auto r = ArchiveReader::open(u8(good), good.size(), "t.llmz");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->frame_header(0).encoded_size(), 1u + 2 + 2 + 2 + 8);
+  EXPECT_EQ(r->frame_header(1).encoded_size(), 1u + 3 + 8);
+  EXPECT_EQ(r->entry(1).frame_size, 12u + 20000);
+  // Flip every bit of the headers, the index and the footer, and a sample of
+  // the payload bytes (all covered by the same checksum).
+  const uint64_t f1 = r->entry(1).frame_offset;
+  for (size_t byte = 0; byte < good.size(); ++byte) {
+    if (byte > f1 + 12 + 64 && byte < f1 + 12 + 20000 - 64 && byte % 97 != 0) continue;
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string f = good;
+      f[byte] ^= char(1 << bit);
+      ASSERT_FALSE(read_archive(f).is_ok()) << "archive reader accepted a flip of byte " << byte << " bit " << bit;
+      ASSERT_FALSE(read_stream(f).is_ok()) << "stream reader accepted a flip of byte " << byte << " bit " << bit;
+    }
+  }
+  for (size_t len = 0; len < good.size(); len += (len > f1 + 64 && len < f1 + 20000) ? 101 : 1) {
+    const std::string f = good.substr(0, len);
+    ASSERT_FALSE(read_archive(f).is_ok()) << "archive reader accepted a truncation to " << len;
+    EXPECT_EQ(read_stream(f, 5).code(), ErrorCode::kTruncated) << len;
+  }
+}
+
 TEST(Container, RandomDamageIsRejected) {
   // Multi-byte damage: random byte overwrites and spliced ranges.
   const std::string good = build(test_header(), test_frames());
