@@ -5,6 +5,7 @@
 # output of this script (bench/engine_bench.md: machine, method, table).
 #
 #   bench/engine_bench.sh [--models smollm2-135m,qwen2.5-0.5b] [--quick] [engine_bench options...]
+#   (--quick: one repetition, 16 steps, CSV to out/engine_bench.quick.csv)
 #
 # Environment: BUILD_DIR (default build-bench), MODEL_DIR (default out/bench-models),
 # CSV (default bench/engine_bench.csv).
@@ -12,13 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-bench}
 MODEL_DIR=${MODEL_DIR:-out/bench-models}
-CSV=${CSV:-bench/engine_bench.csv}
+CSV_DEFAULT=bench/engine_bench.csv
 models="smollm2-135m,qwen2.5-0.5b"
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
-    --quick) extra+=(--repeat 1 --steps 16); shift ;;
+    # A quick look never overwrites the checked-in results.
+    --quick) extra+=(--repeat 1 --steps 16); CSV_DEFAULT=out/engine_bench.quick.csv; shift ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -28,6 +30,7 @@ if [[ ! -x "$BUILD_DIR/bench/engine_bench" || ! -x "$BUILD_DIR/bench/gen_bench_m
 fi
 cmake --build "$BUILD_DIR" --target engine_bench gen_bench_model -j"$(nproc)" >/dev/null
 
+CSV=${CSV:-$CSV_DEFAULT}
 mkdir -p "$MODEL_DIR" "$(dirname "$CSV")"
 args=()
 IFS=',' read -ra names <<<"$models"
