@@ -180,8 +180,9 @@ def main():
         os.replace(tmp, ckpt_path)
 
     log = open(os.path.join(args.run, "log.tsv"), "a")
-    if step == 0 and not args.bench:
+    if log.tell() == 0 and not args.bench:
         log.write("step\tseconds\tlr\ttrain_loss\tvalid_bpb\n")
+        log.flush()
     t_start = time.time()
     t_ckpt = time.time()
     losses = []
