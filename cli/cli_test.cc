@@ -194,6 +194,29 @@ TEST_F(Cli, ErrorsAreOneLineAndLeaveNothingBehind) {
   expect_no_temp_files();
 }
 
+TEST_F(Cli, NeverDestroysTheInput) {
+  // The output may not be the input itself, even with -f (and --rm).
+  Exec r = run(dir_, "-f --rm -o a.txt a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("same file"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir_ + "/a.txt"), text_);
+  // --rm from stdin with -o: verification decodes the new file, no reread of "-".
+  r = run(dir_, "--rm -o piped.llmz", dir_ + "/a.txt");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(run(dir_, "-dc piped.llmz").out, text_);
+  // Several archives back to back on stdout would not decode: refused.
+  spit(dir_ + "/b.txt", "b\n");
+  r = run(dir_, "-c a.txt b.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.empty());
+  // Output permissions follow the usual 0666 & ~umask for stdin input.
+  struct stat st;
+  ASSERT_EQ(stat((dir_ + "/piped.llmz").c_str(), &st), 0);
+  mode_t um = umask(0);
+  umask(um);
+  EXPECT_EQ(st.st_mode & 0777, 0666 & ~um);
+}
+
 TEST_F(Cli, InfoAndVersion) {
   ASSERT_EQ(run(dir_, "a.txt").status, 0);
   Exec i = run(dir_, "info --json a.txt.llmz");

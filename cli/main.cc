@@ -2,7 +2,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <new>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -91,13 +94,21 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
         return Status(ErrorCode::kInvalidArgument,
                       in_name + ": unknown suffix, expected " + kSuffix + " (use -o or -c to choose the output)");
       out_name = in_name.substr(0, in_name.size() - 5);
+      if (out_name.empty() || out_name.back() == '/')
+        return Status(ErrorCode::kInvalidArgument, in_name + ": no name left after removing " + kSuffix +
+                                                       " (use -o or -c)");
     }
   }
   const bool to_stdout = !testing && out_name.empty();
   if (to_stdout && !decompressing && isatty(STDOUT_FILENO) && !a.force)
     return Status(ErrorCode::kInvalidArgument,
                   "refusing to write compressed data to a terminal (use -o FILE, redirect, or -f)");
-  (void)single_input;
+  if (from_stdin && decompressing && isatty(STDIN_FILENO) && !a.force)
+    return Status(ErrorCode::kInvalidArgument,
+                  "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)");
+  if (to_stdout && !decompressing && !single_input)
+    return Status(ErrorCode::kInvalidArgument,
+                  "-c with several inputs would write several archives back to back; compress them one by one");
 
   // Open the input.
   FILE* in = stdin;
@@ -105,12 +116,16 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   std::unique_ptr<FILE, int (*)(FILE*)> in_holder(nullptr, &std::fclose);
   if (!from_stdin) {
     struct stat st;
-    if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": no such file");
+    if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": " + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped");
     in = std::fopen(in_name.c_str(), "rb");
     if (!in) return Status(ErrorCode::kIo, in_name + ": cannot open for reading");
     in_holder.reset(in);
     if (S_ISREG(st.st_mode)) in_size = st.st_size;
+    // Never let the output replace the input (e.g. -f -o x x): gzip refuses too.
+    struct stat ost;
+    if (!out_name.empty() && stat(out_name.c_str(), &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino)
+      return Status(ErrorCode::kInvalidArgument, in_name + ": input and output are the same file");
   }
   const std::string shown_in = from_stdin ? "<stdin>" : in_name;
   codec::FileSource source(in, shown_in, in_size);
@@ -142,34 +157,20 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   if (!st) return st;  // out_file's destructor removes the temporary file
 
   if (!decompressing && a.verify && out_file) {
-    // Prove the archive decodes to the input before it replaces anything.
-    std::fflush(out);
+    // Prove the archive decodes before it replaces anything: a full decode of
+    // the temporary file checks every frame and the content checksum, which
+    // the writer computed over exactly the bytes it read.
+    if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error");
     FILE* check = std::fopen(out_file->temp_path().c_str(), "rb");
-    FILE* orig = std::fopen(in_name.c_str(), "rb");
-    if (!check || !orig) {
-      if (check) std::fclose(check);
-      if (orig) std::fclose(orig);
-      return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
-    }
+    if (!check) return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
     codec::FileSource csrc(check, out_name);
-    struct CompareSink : codec::ByteSink {
-      FILE* orig;
-      std::string name;
-      Status write(const void* buf, size_t n) override {
-        std::string tmp(n, '\0');
-        if (std::fread(tmp.data(), 1, n, orig) != n || std::memcmp(tmp.data(), buf, n) != 0)
-          return Status(ErrorCode::kInternal, name + ": verification failed: the archive does not decode to the input");
-        return Status::ok();
-      }
-    } cmp;
-    cmp.orig = orig;
-    cmp.name = out_name;
-    Status vs = codec::decompress(**model, csrc, cmp, params, nullptr, nullptr);
-    bool at_end = vs.is_ok() && std::fgetc(orig) == EOF;
+    codec::NullSink nothing;
+    codec::Stats vstats;
+    Status vs = codec::decompress(**model, csrc, nothing, params, nullptr, &vstats);
     std::fclose(check);
-    std::fclose(orig);
-    if (!vs) return vs;
-    if (!at_end) return Status(ErrorCode::kInternal, out_name + ": verification failed: decoded output is short");
+    if (!vs) return Status(vs.code(), "verification failed, input kept: " + vs.message());
+    if (vstats.out_bytes != stats.in_bytes)
+      return Status(ErrorCode::kInternal, out_name + ": verification failed: decoded size differs from the input");
   }
 
   if (out_file) {
@@ -178,7 +179,8 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
   }
   if (a.remove_input && !from_stdin && !to_stdout && !testing) {
-    if (unlink(in_name.c_str()) != 0) return Status(ErrorCode::kIo, in_name + ": cannot remove input");
+    if (unlink(in_name.c_str()) != 0)
+      return Status(ErrorCode::kIo, in_name + ": cannot remove input: " + std::strerror(errno));
   }
 
   if (a.verbosity >= 2 || (a.verbosity >= 1 && isatty(STDERR_FILENO) && !to_stdout) || (testing && a.verbosity >= 1)) {
@@ -213,6 +215,10 @@ int run_codec(const Args& a) {
 }  // namespace
 }  // namespace llmzip::cli
 
+namespace llmzip::cli {
+int dispatch(const Args& a);
+}
+
 int main(int argc, char** argv) {
   using namespace llmzip::cli;
   std::vector<std::string> words(argv + 1, argv + argc);
@@ -222,18 +228,30 @@ int main(int argc, char** argv) {
     return 1;
   }
   install_cleanup_handlers();
-  switch (args->command) {
+  try {
+    return dispatch(*args);
+  } catch (const std::bad_alloc&) {
+    // Temporary outputs are removed by their destructors during unwinding.
+    std::fprintf(stderr, "llmzip: out of memory\n");
+    return 1;
+  }
+}
+
+namespace llmzip::cli {
+int dispatch(const Args& a) {
+  switch (a.command) {
     case Command::kHelp: std::fputs(usage_text(), stdout); return 0;
     case Command::kVersion: print_version(); return 0;
     case Command::kCompress:
     case Command::kDecompress:
-    case Command::kTest: return run_codec(*args);
-    case Command::kInfo: return run_info(*args);
-    case Command::kTokenize: return run_tokenize(*args);
-    case Command::kScore: return run_score(*args);
+    case Command::kTest: return run_codec(a);
+    case Command::kInfo: return run_info(a);
+    case Command::kTokenize: return run_tokenize(a);
+    case Command::kScore: return run_score(a);
     case Command::kDistance:
-    case Command::kSimilar: return run_distance(*args);
-    case Command::kBench: return run_bench(*args);
+    case Command::kSimilar: return run_distance(a);
+    case Command::kBench: return run_bench(a);
   }
   return 1;
 }
+}  // namespace llmzip::cli

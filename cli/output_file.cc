@@ -57,6 +57,7 @@ void install_cleanup_handlers() {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
+  signal(SIGABRT, on_signal);
 }
 
 Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, bool force) {
@@ -75,6 +76,11 @@ Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, 
   if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot create a temporary file beside it: " + std::strerror(errno));
   o->tmp_ = buf.data();
   register_live(o->tmp_);
+  // mkstemp makes the file 0600; give it the usual 0666 & ~umask (commit()
+  // copies the input's mode over this when there is an input file).
+  mode_t um = umask(0);
+  umask(um);
+  fchmod(fd, 0666 & ~um);
   o->f_ = fdopen(fd, "wb");
   if (!o->f_) {
     int e = errno;
@@ -104,14 +110,29 @@ Status OutputFile::commit(const std::string& like) {
   // Without -f, never replace a file that appeared meanwhile: link() fails if the
   // destination exists, rename() would silently overwrite it.
   if (!force_) {
-    if (link(tmp_.c_str(), path_.c_str()) != 0) {
-      int e2 = errno;
+    int e2 = 0;
+    if (link(tmp_.c_str(), path_.c_str()) == 0) {
+      unlink(tmp_.c_str());
+    } else if ((e2 = errno) == EPERM || e2 == ENOTSUP || e2 == EOPNOTSUPP || e2 == EXDEV) {
+      // No hard links on this filesystem (vfat, exFAT, some network shares):
+      // check, then rename. A file created in between would be replaced, the
+      // best these filesystems allow.
+      struct stat st2;
+      if (lstat(path_.c_str(), &st2) == 0) {
+        abandon();
+        return Status(ErrorCode::kExists, path_ + ": already exists (use -f to overwrite)");
+      }
+      if (rename(tmp_.c_str(), path_.c_str()) != 0) {
+        int e3 = errno;
+        abandon();
+        return Status(ErrorCode::kIo, path_ + ": cannot rename the temporary file into place: " + std::strerror(e3));
+      }
+    } else {
       abandon();
       return Status(e2 == EEXIST ? ErrorCode::kExists : ErrorCode::kIo,
                     path_ + (e2 == EEXIST ? ": already exists (use -f to overwrite)"
                                           : std::string(": cannot create: ") + std::strerror(e2)));
     }
-    unlink(tmp_.c_str());
   } else if (rename(tmp_.c_str(), path_.c_str()) != 0) {
     int e2 = errno;
     abandon();

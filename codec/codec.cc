@@ -1,6 +1,7 @@
 #include "codec/codec.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -20,6 +21,16 @@ namespace {
 constexpr size_t kCompressGroupFrames = 32;
 constexpr size_t kMaxDecodeSlots = 64;
 
+// Untrusted text (a model name from a file header) made safe for a terminal.
+std::string printable(std::string_view s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != 0x7F) o += char(c);
+    else { char b[8]; std::snprintf(b, sizeof b, "\\x%02x", c); o += b; }
+  }
+  return o;
+}
+
 std::string hex_prefix(const uint8_t* d, size_t n = 8) {
   static const char* k = "0123456789abcdef";
   std::string s;
@@ -37,8 +48,10 @@ Result<Method> method_from_name(const std::string& name) {
 }
 
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
-  if (input_size < 0) return 16384;
-  return std::clamp<uint64_t>(uint64_t(input_size) / 32, uint64_t(4) * n_ctx, 65536);
+  // At least ~one context window of text; at most 64 KiB unless the context alone is bigger.
+  const uint64_t lo = uint64_t(4) * n_ctx, hi = std::max<uint64_t>(65536, lo);
+  if (input_size < 0) return std::max<uint64_t>(16384, lo);
+  return std::clamp<uint64_t>(uint64_t(input_size) / 32, lo, hi);
 }
 
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {
@@ -174,20 +187,22 @@ namespace {
 
 // A coded frame being decoded: one KV-cache slot, one token per step.
 struct FrameDecoder {
-  size_t index = 0;  // frame number in the file
   container::FrameHeader header;
   std::string payload;
   std::string where;  // "<file>: frame N at byte X" for messages
   std::unique_ptr<TokenDecoder> dec;
-  std::vector<Window> windows;
-  size_t window = 0;       // current window
   int slot = 0;
-  bool slot_holds_window = false;
-  std::vector<int32_t> tokens;
-  std::string bytes;       // decoded bytes (with the prefix space, if any)
+  uint64_t slot_begin = UINT64_MAX;  // window begin held in the slot's cache (none yet)
+  std::vector<int32_t> tokens;       // grows as decoded: never sized from the header
+  std::string bytes;                 // decoded bytes (with the prefix space, if any)
   bool done = false;
-  Status error;
 };
+
+// Memory budgets for decompression (untrusted headers choose the sizes).
+constexpr size_t kKvBudget = size_t(2) << 30;        // KV cache of all slots
+constexpr size_t kLogitsBudget = size_t(256) << 20;  // logits of one step
+constexpr uint64_t kGroupBytesBudget = uint64_t(256) << 20;  // original bytes held per group
+constexpr size_t kMaxBatchTokens = 512;              // entries per forward call
 
 }  // namespace
 
@@ -203,7 +218,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
   // The model must be the one the file was made with.
   if (!std::equal(h.model_sha256.begin(), h.model_sha256.end(), m.fingerprint.begin()))
     return Status(ErrorCode::kModelMismatch,
-                  name + ": was compressed with model '" + h.model_name + "' (sha256 " +
+                  name + ": was compressed with model '" + printable(h.model_name) + "' (sha256 " +
                       hex_prefix(h.model_sha256.data()) + "...), but the model in use is '" + m.name + "' (" + m.path +
                       ", sha256 " + hex_prefix(m.fingerprint.data()) + "...); give the right one with -m");
   if (h.numerics_version != model::kNumericsVersion)
@@ -221,24 +236,29 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
   const size_t vocab = size_t(h.n_vocab);
   ThreadPool pool(std::max(1, p.threads));
   const auto& cfg = m.model->config();
-  // Slots bounded so the KV cache stays under ~2 GB even for big models.
+  // Slots: as many frames as fit the KV and logits budgets, at most 64.
   const size_t per_slot = size_t(2) * cfg.n_layer * size_t(h.n_ctx) * cfg.kv_dim() * sizeof(float);
-  const size_t n_slots = std::clamp<size_t>((size_t(2) << 30) / std::max<size_t>(per_slot, 1), 1, kMaxDecodeSlots);
+  size_t n_slots = std::min(kMaxDecodeSlots, kKvBudget / std::max<size_t>(per_slot, 1));
+  n_slots = std::min(n_slots, kLogitsBudget / (vocab * sizeof(float)));
+  n_slots = std::max<size_t>(n_slots, 1);
   model::KvCache cache(*m.model, int(n_slots), int(h.n_ctx));
   std::vector<float> logits(n_slots * vocab);
   std::vector<coder::FrequencyTable> tables(pool.size());
   container::Xxh64 content;
   const auto& tok = *m.tokenizer;
+  const uint64_t byte_limit_extra = h.space_prefix() ? 1 : 0;
 
   bool at_end = false;
   size_t frame_no = 0;
   while (!at_end) {
-    // Read the next group of frames (each with its payload checksum verified).
+    // Read the next group of frames (each with its frame checksum verified),
+    // bounded in count and in bytes held.
     std::vector<std::pair<container::FrameHeader, std::string>> group;  // stored frames keep payload here
     std::vector<int> group_dec;  // index into decs, or -1 for stored
     std::vector<FrameDecoder> decs;
     decs.reserve(n_slots);
-    while (decs.size() < n_slots && group.size() < 4 * n_slots) {
+    uint64_t group_bytes = 0;
+    while (decs.size() < n_slots && group.size() < 4 * n_slots && group_bytes < kGroupBytesBudget) {
       uint64_t at = reader->bytes_read();
       container::StreamReader::Frame f;
       auto more = reader->next(&f);
@@ -246,6 +266,12 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       if (!*more) { at_end = true; break; }
       std::string where = name + ": frame " + std::to_string(frame_no) + " at byte " + std::to_string(at);
       ++frame_no;
+      // Frames are never longer than the target the compressor recorded
+      // (format.md 2): this bounds the work a forged token count can demand.
+      if (f.header.original_size > h.frame_bytes)
+        return Status(ErrorCode::kCorrupt, where + ": frame of " + std::to_string(f.header.original_size) +
+                                               " bytes exceeds the file's frame size " + std::to_string(h.frame_bytes));
+      group_bytes += f.header.original_size;
       if (f.header.kind == container::FrameKind::kStored) {
         if (container::original_checksum(f.payload) != f.header.original_checksum)
           return Status(ErrorCode::kChecksumMismatch, where + ": stored bytes do not match their checksum");
@@ -253,14 +279,14 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
         group.emplace_back(f.header, std::move(f.payload));
         continue;
       }
+      if (f.header.token_count == 0)
+        return Status(ErrorCode::kCorrupt, where + ": coded frame of " + std::to_string(f.header.original_size) +
+                                               " bytes has no tokens");
       FrameDecoder d;
-      d.index = frame_no - 1;
       d.header = f.header;
       d.payload = std::move(f.payload);
-      d.where = where;
-      d.windows = context_windows(d.header.token_count, h.n_ctx, P);
+      d.where = std::move(where);
       d.slot = int(decs.size());
-      d.tokens.reserve(d.header.token_count);
       group_dec.push_back(int(decs.size()));
       group.emplace_back(f.header, std::string());
       decs.push_back(std::move(d));
@@ -269,13 +295,9 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       auto dec = make_decoder(h.method, d.payload, d.header.token_count, d.where);
       if (!dec) return dec.status();
       d.dec = std::move(dec).value();
-      if (d.header.token_count == 0)
-        return Status(ErrorCode::kCorrupt, d.where + ": coded frame of " + std::to_string(d.header.original_size) +
-                                               " bytes has no tokens");
     }
 
     // Accepts decoded token `t` for d; marks d done after its last token.
-    const uint64_t byte_limit_extra = h.space_prefix() ? 1 : 0;
     auto accept = [&](FrameDecoder& d, uint32_t t) -> Status {
       if (t >= vocab) return Status(ErrorCode::kCorrupt, d.where + ": decoded token id out of range");
       std::string_view b = tok.token_bytes_view(int32_t(t));
@@ -307,20 +329,20 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       return Status::ok();
     };
 
-    // Step all coded frames of the group together.
+    // Step all coded frames of the group together: one token each per step. A
+    // frame whose window restarts first re-feeds the window's tokens; those
+    // prefills are spread over several forward calls of at most
+    // kMaxBatchTokens entries (the cache carries over between calls).
     std::vector<model::BatchEntry> batch;
     std::vector<FrameDecoder*> rows;
     for (;;) {
       batch.clear();
       rows.clear();
+      bool pending = false;
       for (auto& d : decs) {
         if (d.done) continue;
+        pending = true;
         uint64_t i = d.tokens.size();
-        while (i >= d.windows[d.window].end) {
-          ++d.window;
-          d.slot_holds_window = false;
-        }
-        const Window& w = d.windows[d.window];
         if (!P && i == 0) {
           // The first token without a start token: uniform table, no model.
           tables[0].build_uniform(vocab);
@@ -329,30 +351,32 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
           LLMZIP_RETURN_IF_ERROR(accept(d, *t));
           if (d.done) continue;
           i = 1;
-          if (i >= w.end) continue;  // next step moves to the next window
         }
-        if (!d.slot_holds_window) {
+        const uint64_t b = window_begin(i, h.n_ctx, P);
+        if (d.slot_begin != b) {
           cache.clear(d.slot);
-          d.slot_holds_window = true;
+          d.slot_begin = b;
         }
-        // Inputs 0 .. P + i - begin - 1 must be in the cache; feed the missing ones.
-        const uint64_t n_in = P + (i - w.begin);
-        for (uint64_t k = uint64_t(cache.length(d.slot)); k < n_in; ++k) {
+        // Inputs 0 .. P + i - b - 1 must be in the cache; feed the missing ones.
+        const uint64_t n_in = P + (i - b);
+        bool wanted = false;
+        for (uint64_t k = uint64_t(cache.length(d.slot)); k < n_in && batch.size() < kMaxBatchTokens; ++k) {
           model::BatchEntry e;
-          e.token = (P && k == 0) ? int32_t(h.start_token) : d.tokens[w.begin + k - P];
+          e.token = (P && k == 0) ? int32_t(h.start_token) : d.tokens[b + k - P];
           e.slot = d.slot;
           e.pos = int32_t(k);
-          e.want_logits = k + 1 == n_in;
+          e.want_logits = wanted = k + 1 == n_in;
           batch.push_back(e);
         }
-        rows.push_back(&d);
+        if (wanted) rows.push_back(&d);
       }
-      if (rows.empty()) break;
+      if (!pending) break;
+      if (batch.empty()) continue;  // only uniform-coded first tokens this step
       LLMZIP_RETURN_IF_ERROR(m.model->forward(batch, cache, pool, logits.data()));
       std::mutex mu;
       Status first_error;
-      pool.parallel_for(rows.size(), [&](size_t b, size_t e, int thread) {
-        for (size_t r = b; r < e; ++r) {
+      pool.parallel_for(rows.size(), [&](size_t rb, size_t re, int thread) {
+        for (size_t r = rb; r < re; ++r) {
           FrameDecoder& d = *rows[r];
           tables[thread].build_from_logits(logits.data() + r * vocab, vocab);
           auto t = d.dec->next(tables[thread]);

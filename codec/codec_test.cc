@@ -17,6 +17,7 @@
 #include "container/checksum.h"
 #include "container/format.h"
 #include "container/reader.h"
+#include "container/writer.h"
 #include "gguf/writer.h"
 
 namespace llmzip::codec {
@@ -176,6 +177,23 @@ TEST_F(CodecTest, EveryCorruptionIsDetected) {
   }
   auto extra = decompress_str(*stories_, z + "x");
   EXPECT_FALSE(extra.is_ok());
+}
+
+TEST_F(CodecTest, RejectsFramesLongerThanTheRecordedFrameSize) {
+  // A forged frame may not claim more bytes (and so more tokens of model work)
+  // than the header's frame size allows.
+  Params p;
+  p.frame_bytes = 16;
+  auto h = make_header(*stories_, p);
+  ASSERT_TRUE(h.is_ok());
+  std::string file;
+  auto w = container::Writer::create(*h, container::Writer::string_sink(&file));
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  ASSERT_TRUE(w->add_coded_frame(std::string(100, 'a'), 101, "").is_ok());
+  ASSERT_TRUE(w->finish().is_ok());
+  auto r = decompress_str(*stories_, file);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().to_string();
 }
 
 TEST_F(CodecTest, RefusesOtherModel) {

@@ -11,9 +11,11 @@ Evaluator::Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& p
     : model_(m), s_(s), pool_(pool) {
   const int64_t vocab = m.n_vocab();
   batch_tokens_ = int(std::clamp<int64_t>((int64_t(16) << 20) / vocab, 16, 512));
-  // Enough slots that a batch can hold several windows; the KV cache only
-  // touches memory for positions actually used.
-  n_slots_ = 16;
+  // Enough slots that a batch can hold several windows, within ~1 GB of KV
+  // cache (pages are touched only for positions actually used).
+  const auto& cfg = m.config();
+  const size_t per_slot = size_t(2) * cfg.n_layer * size_t(s.n_ctx) * cfg.kv_dim() * sizeof(float);
+  n_slots_ = int(std::clamp<size_t>((size_t(1) << 30) / std::max<size_t>(per_slot, 1), 1, 16));
   cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx));
   tables_.resize(pool.size());
 }

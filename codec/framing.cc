@@ -40,4 +40,11 @@ std::vector<Window> context_windows(uint64_t n_tokens, uint32_t n_ctx, bool has_
   return out;
 }
 
+uint64_t window_begin(uint64_t i, uint32_t n_ctx, bool has_start) {
+  const uint64_t P = has_start ? 1 : 0;
+  const uint64_t C = n_ctx, R = C / 4, D = C + 1 - P - R;
+  if (i < C + 1 - P) return 0;
+  return D * ((i - (C + 1 - P)) / D + 1);
+}
+
 }  // namespace llmzip::codec

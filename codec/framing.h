@@ -23,4 +23,8 @@ struct Window {
 };
 std::vector<Window> context_windows(uint64_t n_tokens, uint32_t n_ctx, bool has_start);
 
+// b(i): the first token of the window that predicts token i (closed form of
+// section 5; equals the `begin` of the Window holding i). O(1), no allocation.
+uint64_t window_begin(uint64_t i, uint32_t n_ctx, bool has_start);
+
 }  // namespace llmzip::codec

@@ -78,6 +78,7 @@ TEST(Framing, ContextWindowsMatchClosedForm) {
           for (uint64_t i = w.first; i < w.end; ++i) {
             uint64_t b = i < C + 1 - P ? 0 : D * ((i - (C + 1 - P)) / D + 1);
             ASSERT_EQ(w.begin, b) << "C=" << C << " i=" << i;
+            ASSERT_EQ(window_begin(i, C, has_start), b) << "C=" << C << " i=" << i;
             ASSERT_LE(P + (i - w.begin), C);  // the window fits the context
           }
           covered = w.end;

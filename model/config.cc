@@ -58,6 +58,12 @@ Result<ModelConfig> read_config(const gguf::GgufFile& f) {
   c.n_head_kv = *v;
   if (!(v = get_dim(f, p + "feed_forward_length", 1 << 20)).is_ok()) return v.status();
   c.n_ff = *v;
+  // Real models use 2.5-8x; a hostile file could ask for a huge workspace with
+  // tiny weights, so bound the ratio.
+  if (c.n_ff > 32 * c.n_embd) {
+    return bad(f, ErrorCode::kCorrupt, "feed_forward_length " + std::to_string(c.n_ff) +
+                                           " is more than 32 times embedding_length " + std::to_string(c.n_embd));
+  }
   if (!(v = get_dim(f, p + "context_length", 1 << 24)).is_ok()) return v.status();
   c.n_ctx_train = *v;
   if (c.n_head % c.n_head_kv != 0) {
