@@ -1,5 +1,6 @@
 #include "common/thread_pool.h"
 
+#include <algorithm>
 #include <cassert>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -14,11 +15,6 @@ namespace {
 // Spin iterations before blocking (~tens of microseconds).
 constexpr int kSpin = 2000;
 
-void chunk(size_t n, int parts, int index, size_t* b, size_t* e) {
-  size_t per = n / parts, rem = n % parts;
-  *b = index * per + (size_t(index) < rem ? index : rem);
-  *e = *b + per + (size_t(index) < rem ? 1 : 0);
-}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
@@ -44,17 +40,25 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &fn;
     job_n_ = n;
+    job_chunk_ = (n + 4 * size_t(n_threads_) - 1) / (4 * size_t(n_threads_));
+    next_.store(0, std::memory_order_relaxed);
     pending_.store(n_threads_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   cv_start_.notify_all();
-  size_t b, e;
-  chunk(n, n_threads_, 0, &b, &e);
-  if (b < e) fn(b, e, 0);
+  run_chunks(0);
   for (int s = 0; s < kSpin && pending_.load(std::memory_order_acquire) != 0; ++s) LLMZIP_CPU_RELAX();
   if (pending_.load(std::memory_order_acquire) != 0) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+}
+
+void ThreadPool::run_chunks(int thread) {
+  for (;;) {
+    const size_t b = next_.fetch_add(job_chunk_, std::memory_order_relaxed);
+    if (b >= job_n_) return;
+    (*job_)(b, std::min(job_n_, b + job_chunk_), thread);
   }
 }
 
@@ -63,19 +67,13 @@ void ThreadPool::worker(int index) {
   for (;;) {
     for (int s = 0; s < kSpin && generation_.load(std::memory_order_acquire) == seen && !stop_.load(); ++s)
       LLMZIP_CPU_RELAX();
-    const std::function<void(size_t, size_t, int)>* job;
-    size_t n;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_start_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
       if (stop_.load()) return;
       seen = generation_.load(std::memory_order_acquire);
-      job = job_;
-      n = job_n_;
     }
-    size_t b, e;
-    chunk(n, n_threads_, index, &b, &e);
-    if (b < e) (*job)(b, e, index);
+    run_chunks(index);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
       cv_done_.notify_one();
