@@ -38,6 +38,7 @@ codec::Params params_of(const Args& a) {
   p.context = a.context;
   p.frame_bytes = a.frame_bytes;
   p.method = *codec::method_from_name(a.method);
+  p.hash_cdfs = a.verbosity >= 2;
   return p;
 }
 
@@ -187,13 +188,16 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     uint64_t raw = decompressing ? stats.out_bytes : stats.in_bytes;
     uint64_t packed = decompressing ? stats.in_bytes : stats.out_bytes;
     double bpb = raw ? 8.0 * double(packed) / double(raw) : 0.0;
+    // -v adds the fingerprint of every frequency table: equal on both sides.
+    char hash[48] = "";
+    if (params.hash_cdfs) std::snprintf(hash, sizeof hash, ", cdf hash %016llx", (unsigned long long)stats.cdf_hash);
     if (testing)
-      std::fprintf(stderr, "%s: OK (%llu bytes, %llu frames)\n", shown_in.c_str(), (unsigned long long)raw,
-                   (unsigned long long)stats.frames);
+      std::fprintf(stderr, "%s: OK (%llu bytes, %llu frames%s)\n", shown_in.c_str(), (unsigned long long)raw,
+                   (unsigned long long)stats.frames, hash);
     else
-      std::fprintf(stderr, "%s: %llu => %llu bytes (%.3f bits/byte, %.2f%%)%s%s\n", shown_in.c_str(),
+      std::fprintf(stderr, "%s: %llu => %llu bytes (%.3f bits/byte, %.2f%%%s)%s%s\n", shown_in.c_str(),
                    (unsigned long long)(decompressing ? packed : raw), (unsigned long long)(decompressing ? raw : packed),
-                   bpb, raw ? 100.0 * double(packed) / double(raw) : 0.0, out_name.empty() ? "" : ", ",
+                   bpb, raw ? 100.0 * double(packed) / double(raw) : 0.0, hash, out_name.empty() ? "" : ", ",
                    out_name.c_str());
   }
   return Status::ok();

@@ -136,6 +136,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
         seq_frame.push_back(i);
         seqs.push_back(std::move(*toks[i]));
       }
+    std::vector<uint64_t> seq_hash(seqs.size(), 0);
     std::vector<std::unique_ptr<TokenEncoder>> enc(seqs.size());
     for (auto& e : enc) e = std::move(make_encoder(p.method)).value();
     uint64_t group_bytes = 0;
@@ -149,6 +150,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
         seqs,
         [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
           enc[q]->add(t, uint32_t(seqs[q][i]));
+          if (p.hash_cdfs) seq_hash[q] = fold_hash(seq_hash[q], t.hash());
           return Status::ok();
         },
         show));
@@ -160,6 +162,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
         if (payload->size() < frames[i].size()) {
           LLMZIP_RETURN_IF_ERROR(w->add_coded_frame(frames[i], seqs[q].size(), *payload));
           stats.tokens += seqs[q].size();
+          if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, seq_hash[q]);
         } else {
           // The model does worse than raw bytes (binary data, a foreign language):
           // never expand a frame beyond its own size.
@@ -194,6 +197,7 @@ struct FrameDecoder {
   int slot = 0;
   uint64_t slot_begin = UINT64_MAX;  // window begin held in the slot's cache (none yet)
   std::vector<int32_t> tokens;       // grows as decoded: never sized from the header
+  uint64_t cdf_hash = 0;             // Params::hash_cdfs
   std::string bytes;                 // decoded bytes (with the prefix space, if any)
   bool done = false;
 };
@@ -346,6 +350,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
         if (!P && i == 0) {
           // The first token without a start token: uniform table, no model.
           tables[0].build_uniform(vocab);
+          if (p.hash_cdfs) d.cdf_hash = fold_hash(d.cdf_hash, tables[0].hash());
           auto t = d.dec->next(tables[0]);
           if (!t) return t.status();
           LLMZIP_RETURN_IF_ERROR(accept(d, *t));
@@ -379,6 +384,7 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
         for (size_t r = rb; r < re; ++r) {
           FrameDecoder& d = *rows[r];
           tables[thread].build_from_logits(logits.data() + r * vocab, vocab);
+          if (p.hash_cdfs) d.cdf_hash = fold_hash(d.cdf_hash, tables[thread].hash());
           auto t = d.dec->next(tables[thread]);
           Status st = t ? accept(d, *t) : t.status();
           if (!st) {
@@ -402,8 +408,12 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
       LLMZIP_RETURN_IF_ERROR(out.write(bytes.data(), bytes.size()));
       stats.out_bytes += bytes.size();
       ++stats.frames;
-      if (group_dec[g] < 0) ++stats.raw_frames;
-      else stats.tokens += group[g].first.token_count;
+      if (group_dec[g] < 0) {
+        ++stats.raw_frames;
+      } else {
+        stats.tokens += group[g].first.token_count;
+        if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, decs[size_t(group_dec[g])].cdf_hash);
+      }
     }
     stats.in_bytes = reader->bytes_read();
     if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});

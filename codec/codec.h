@@ -29,6 +29,9 @@ struct Params {
   uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
   uint64_t frame_bytes = 0;   // target frame size; 0 = default_frame_bytes()
   Method method = Method::kArithmetic;
+  // Fingerprint every frequency table (Stats::cdf_hash): the determinism check
+  // made visible (`llmzip -v`). Costs a hash of n_vocab entries per token.
+  bool hash_cdfs = false;
 };
 constexpr uint32_t kDefaultContext = 512;
 // Default frame size (format.md section 4): input size / 32, at least about one
@@ -49,7 +52,14 @@ struct Stats {
   uint64_t in_bytes = 0, out_bytes = 0;
   uint64_t frames = 0, tokens = 0;
   uint64_t raw_frames = 0;  // frames stored without the model (tokenizer could not express them)
+  // With Params::hash_cdfs: a hash of every coded frame's frequency tables in
+  // order. Compress and decompress of the same file give the same value on any
+  // machine, thread count or SIMD level; 0 otherwise.
+  uint64_t cdf_hash = 0;
 };
+
+// Folds one frame's table hashes into Stats::cdf_hash (frame order matters).
+inline uint64_t fold_hash(uint64_t acc, uint64_t v) { return (acc ^ v) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull; }
 
 Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
                 const ProgressFn& progress = nullptr, Stats* stats = nullptr);

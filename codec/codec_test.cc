@@ -118,6 +118,20 @@ TEST_F(CodecTest, CompressesTextWellAndBytesDoNotDependOnThreads) {
   ASSERT_TRUE(zr.is_ok()) << zr.status().to_string();
   const double overhead = double(zr->overhead());
   EXPECT_LT(8.0 * (double(z1.size()) - overhead) / double(big.size()), 1.0);
+  // The CDF fingerprint (llmzip -v) is the same when compressing and when
+  // decompressing with any thread count.
+  Params hp; hp.hash_cdfs = true; hp.threads = 1;
+  Stats hs;
+  compress_str(*stories_, big, hp, &hs);
+  EXPECT_NE(hs.cdf_hash, 0u);
+  for (int t : {1, 2, 3}) {
+    Params dp; dp.hash_cdfs = true; dp.threads = t;
+    MemorySource src(z1, "x.llmz");
+    MemorySink sink;
+    Stats ds;
+    ASSERT_TRUE(decompress(*stories_, src, sink, dp, nullptr, &ds).is_ok());
+    EXPECT_EQ(ds.cdf_hash, hs.cdf_hash) << t << " threads";
+  }
   for (int t : {2, 3}) {
     Params p; p.threads = t;
     EXPECT_EQ(compress_str(*stories_, big, p), z1) << t << " threads";
