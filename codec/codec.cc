@@ -51,7 +51,7 @@ uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
   // At least ~one context window of text; at most 64 KiB unless the context alone is bigger.
   const uint64_t lo = uint64_t(4) * n_ctx, hi = std::max<uint64_t>(65536, lo);
   if (input_size < 0) return std::max<uint64_t>(16384, lo);
-  return std::clamp<uint64_t>(uint64_t(input_size) / 32, lo, hi);
+  return std::clamp<uint64_t>(uint64_t(input_size) / 8, lo, hi);
 }
 
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {

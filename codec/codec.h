@@ -34,7 +34,7 @@ struct Params {
   bool hash_cdfs = false;
 };
 constexpr uint32_t kDefaultContext = 512;
-// Default frame size (format.md section 4): input size / 32, at least about one
+// Default frame size (format.md section 4): input size / 8, at least about one
 // context window of text (4 bytes a token), at most 64 KiB; 16 KiB when the
 // input size is unknown (a pipe).
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
