@@ -104,9 +104,10 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   if (to_stdout && !decompressing && isatty(STDOUT_FILENO) && !a.force)
     return Status(ErrorCode::kInvalidArgument,
                   "refusing to write compressed data to a terminal (use -o FILE, redirect, or -f)");
-  if (from_stdin && decompressing && isatty(STDIN_FILENO) && !a.force)
+  if (from_stdin && isatty(STDIN_FILENO) && !a.force)
     return Status(ErrorCode::kInvalidArgument,
-                  "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)");
+                  decompressing ? "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)"
+                                : "standard input is a terminal: give a FILE, redirect input, or use -f (see llmzip --help)");
   if (to_stdout && !decompressing && !single_input)
     return Status(ErrorCode::kInvalidArgument,
                   "-c with several inputs would write several archives back to back; compress them one by one");
