@@ -37,10 +37,7 @@ int run_distance(const Args& a) {
   auto model = codec::load_model(model_path(a));
   if (!model) return report(model.status());
   const codec::LoadedModel& m = **model;
-  codec::ScoreOptions opt;
-  opt.context = a.context;
-  opt.frame_bytes = a.frame_bytes;
-  opt.threads = thread_count(a.threads);
+  const codec::ScoreOptions opt = score_options(a);
 
   auto shown = [](const std::string& f) { return f == "-" ? std::string("<stdin>") : f; };
   auto query = read_input(a.files[0]);

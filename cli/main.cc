@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/measure_io.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
 #include "codec/codec.h"
@@ -27,14 +28,9 @@ bool ends_with(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-int default_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : int(n);
-}
-
 codec::Params params_of(const Args& a) {
   codec::Params p;
-  p.threads = a.threads > 0 ? a.threads : default_threads();
+  p.threads = thread_count(a.threads);
   p.context = a.context;
   p.frame_bytes = a.frame_bytes;
   p.method = *codec::method_from_name(a.method);

@@ -59,4 +59,12 @@ int thread_count(int requested) {
   return n == 0 ? 1 : int(n);
 }
 
+codec::ScoreOptions score_options(const Args& a) {
+  codec::ScoreOptions o;
+  o.context = a.context;
+  o.frame_bytes = a.frame_bytes;
+  o.threads = thread_count(a.threads);
+  return o;
+}
+
 }  // namespace llmzip::cli

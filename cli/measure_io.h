@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/args.h"
 #include "codec/loaded_model.h"
+#include "codec/scorer.h"
 #include "common/status.h"
 
 namespace llmzip::cli {
@@ -30,5 +32,8 @@ std::string model_label(const codec::LoadedModel& m, const std::string& requeste
 
 // Worker threads for -t (0: all cores).
 int thread_count(int requested);
+
+// Scoring options from the command line: --context, --frame-bytes, -t.
+codec::ScoreOptions score_options(const Args& a);
 
 }  // namespace llmzip::cli

@@ -58,10 +58,7 @@ int run_score(const Args& a) {
   if (!model) return report(model.status());
   const codec::LoadedModel& m = **model;
 
-  codec::ScoreOptions base;
-  base.context = a.context;
-  base.frame_bytes = a.frame_bytes;
-  base.threads = thread_count(a.threads);
+  const codec::ScoreOptions base = score_options(a);
 
   std::vector<uint32_t> contexts = a.sweep_context;
   if (contexts.empty()) contexts.push_back(a.context);
