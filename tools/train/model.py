@@ -94,10 +94,16 @@ class Block(nn.Module):
             r = cfg.n_head // cfg.n_head_kv
             k = k.repeat_interleave(r, dim=1)
             v = v.repeat_interleave(r, dim=1)
-        att = (q @ k.transpose(-1, -2)).float() * (1.0 / math.sqrt(hd))
-        att = att.masked_fill(mask[:T, :T], float("-inf"))
-        att = F.softmax(att, dim=-1).to(v.dtype)
-        y = (att @ v).transpose(1, 2).reshape(B, T, cfg.n_head * hd)
+        if hasattr(F, "scaled_dot_product_attention"):
+            # torch >= 2.0 (the GPU machines): fused causal attention, the same
+            # function without materialising the T x T matrix.
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-1, -2)).float() * (1.0 / math.sqrt(hd))
+            att = att.masked_fill(mask[:T, :T], float("-inf"))
+            att = F.softmax(att, dim=-1).to(v.dtype)
+            y = att @ v
+        y = y.transpose(1, 2).reshape(B, T, cfg.n_head * hd)
         x = x + self.wo(y)
         h = self.ffn_norm(x)
         x = x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))

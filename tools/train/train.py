@@ -214,7 +214,8 @@ def main():
         done = bool(last)
         if step % args.eval_every == 0 or last:
             vb = evaluate_bpb(model, valid, byte_lens, cfg.n_ctx, device, autocast,
-                              max_tokens=None if last else args.eval_tokens)
+                              max_tokens=None if last else args.eval_tokens,
+                              batch=32 if device.type == "cuda" else 8)
             tl = sum(losses) / len(losses)
             losses = []
             el = elapsed0 + time.time() - t_start
