@@ -7,7 +7,11 @@
 #
 # DATADIR holds tokenizer.json, train.u16 and valid.u16 (tools/bpe/train_bpe.py).
 # The model shape is the one the committed default model uses; SECONDS is the
-# wall-clock training budget (the cosine schedule follows it).
+# wall-clock training budget (the cosine schedule follows it).  With STEPS=N
+# set, the run is N steps with a step-based cosine instead (SECONDS is then
+# only a safety limit): the reproducible form, whatever the GPU's speed.
+# Other knobs: BATCH (64), LR (2e-3), EVAL_EVERY (250), RUN (/tmp/llmzip-run;
+# a run resumes from RUN/ckpt.pt if one is there), PY, DEVICE.
 set -euo pipefail
 DATA=$1 OUT=$2 BUDGET=$3
 RUN=${RUN:-/tmp/llmzip-run}
@@ -20,10 +24,11 @@ nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null || true
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available())'
 # The hard limit leaves time for the export even if a step or an evaluation
 # hangs; the last periodic checkpoint is exported then.
+TB=$BUDGET; [ -n "${STEPS:-}" ] && TB=0
 set +e
 timeout $((BUDGET + 60)) $PY tools/train/train.py --device "$DEVICE" --data "$DATA" --run "$RUN" \
     --n-ctx 1024 --n-embd 384 --n-layer 6 --n-head 6 --n-head-kv 6 --n-ff 1024 \
-    --batch "${BATCH:-64}" --steps 1000000 --time-budget "$BUDGET" \
+    --batch "${BATCH:-64}" --steps "${STEPS:-1000000}" --time-budget "$TB" \
     --lr "${LR:-2e-3}" --warmup 200 --eval-every "${EVAL_EVERY:-250}" --ckpt-minutes 2 \
     2>&1 | tee "$OUT/train.log"
 echo "train.py exit: ${PIPESTATUS[0]}"
