@@ -3,6 +3,7 @@
 // and the info/test/tokenize commands. Runs the binary built beside the test
 // ($LLMZIP_EXE overrides) with the built-in model.
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -122,6 +123,35 @@ TEST_F(Cli, CompressKeepsInputAndDecompressRestoresIt) {
   EXPECT_EQ(run(dir_, "a.txt").status, 1);
   EXPECT_EQ(run(dir_, "-f a.txt").status, 0);
   expect_no_temp_files();
+}
+
+TEST_F(Cli, OutputKeepsOwnerGroupModeAndTime) {
+  const std::string a = dir_ + "/a.txt";
+  ASSERT_EQ(chmod(a.c_str(), 0640), 0);
+  struct timespec ts[2] = {{1000000000, 0}, {1234567890, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, a.c_str(), ts, 0), 0);
+  const bool root = geteuid() == 0;
+  if (root) {
+    ASSERT_EQ(chown(a.c_str(), 12345, 23456), 0);
+  }
+  struct stat in;
+  ASSERT_EQ(stat(a.c_str(), &in), 0);
+  ASSERT_EQ(run(dir_, "a.txt").status, 0);
+  struct stat out;
+  ASSERT_EQ(stat((a + ".llmz").c_str(), &out), 0);
+  EXPECT_EQ(out.st_mode & 07777, 0640u);
+  EXPECT_EQ(out.st_mtim.tv_sec, 1234567890);
+  EXPECT_EQ(out.st_uid, in.st_uid);
+  EXPECT_EQ(out.st_gid, in.st_gid);
+  unlink(a.c_str());
+  ASSERT_EQ(run(dir_, "-d a.txt.llmz").status, 0);
+  struct stat back;
+  ASSERT_EQ(stat(a.c_str(), &back), 0);
+  EXPECT_EQ(back.st_mode & 07777, 0640u);
+  EXPECT_EQ(back.st_mtim.tv_sec, 1234567890);
+  EXPECT_EQ(back.st_uid, in.st_uid);
+  EXPECT_EQ(back.st_gid, in.st_gid);
+  if (!root) GTEST_SKIP() << "owner and mode kept; giving a file away needs root";
 }
 
 TEST_F(Cli, RmRemovesInputOnlyAfterSuccess) {

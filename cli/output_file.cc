@@ -103,7 +103,14 @@ Status OutputFile::commit(const std::string& like) {
   }
   struct stat st;
   if (!like.empty() && stat(like.c_str(), &st) == 0) {
-    chmod(tmp_.c_str(), st.st_mode & 07777);
+    // Owner and group as gzip and zstd keep them: only root can give a file
+    // away, but an owner can set any group it belongs to. Ownership first,
+    // since chown() clears the set-id bits. If the group could not be kept, the
+    // group the file got may get no more than others do.
+    mode_t mode = st.st_mode & 07777;
+    if (chown(tmp_.c_str(), st.st_uid, st.st_gid) != 0 && chown(tmp_.c_str(), uid_t(-1), st.st_gid) != 0)
+      mode = (mode & ~mode_t(S_ISGID | 070)) | ((mode & 07) << 3);
+    chmod(tmp_.c_str(), mode);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     utimensat(AT_FDCWD, tmp_.c_str(), ts, 0);
   }
