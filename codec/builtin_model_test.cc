@@ -17,18 +17,12 @@
 #include <vector>
 
 #include "codec/loaded_model.h"
+#include "common/testutil.h"
 #include "common/thread_pool.h"
 #include "model/kv_cache.h"
 
 namespace llmzip::codec {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 double json_num(const std::string& line, const std::string& key) {
   const std::string k = "\"" + key + "\":";
@@ -54,7 +48,8 @@ struct Ref {
 
 Ref read_ref(const std::string& path) {
   Ref r;
-  std::istringstream in(slurp(path));
+  if (!std::ifstream(path)) return r;
+  std::istringstream in(testutil::read_file(path));
   std::string line;
   bool header = true;
   while (std::getline(in, line)) {
@@ -83,7 +78,7 @@ TEST(BuiltinModel, MatchesPyTorchReference) {
 
   // Tokenization: the C++ tokenizer reads the GGUF's vocabulary and merges and
   // must give the ids the Python BPE gave in training.
-  const std::string text = slurp(std::string(LLMZIP_SOURCE_DIR) + "/samples/sample.txt");
+  const std::string text = testutil::read_file(std::string(LLMZIP_SOURCE_DIR) + "/samples/sample.txt");
   ASSERT_FALSE(text.empty());
   auto ids = m.tokenizer->encode(text);
   ASSERT_TRUE(ids.is_ok()) << ids.status().to_string();
