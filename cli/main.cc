@@ -69,7 +69,7 @@ class ModelSource {
 };
 
 // Compress, decompress or test one input. `in_name` is a path or "-".
-Status process_one(const Args& a, ModelSource& models, const std::string& in_name, bool single_input) {
+Status process_one(const Args& a, ModelSource& models, const std::string& in_name) {
   const bool decompressing = a.command != Command::kCompress;
   const bool testing = a.command == Command::kTest;
   const bool from_stdin = in_name == "-";
@@ -104,9 +104,6 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     return Status(ErrorCode::kInvalidArgument,
                   decompressing ? "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)"
                                 : "standard input is a terminal: give a FILE, redirect input, or use -f (see llmzip --help)");
-  if (to_stdout && !decompressing && !single_input)
-    return Status(ErrorCode::kInvalidArgument,
-                  "-c with several inputs would write several archives back to back; compress them one by one");
 
   // Open the input.
   FILE* in = stdin;
@@ -207,7 +204,7 @@ int run_codec(const Args& a) {
   ModelSource models(a);
   int rc = 0;
   for (const auto& f : inputs) {
-    Status st = process_one(a, models, f, inputs.size() == 1);
+    Status st = process_one(a, models, f);
     if (!st) rc = fail(st);
   }
   return rc;

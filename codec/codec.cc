@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "codec/evaluator.h"
 #include "codec/frame_tokens.h"
@@ -210,13 +211,14 @@ constexpr size_t kMaxBatchTokens = 512;              // entries per forward call
 
 }  // namespace
 
-Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p, const ProgressFn& progress,
-                  Stats* stats_out) {
-  Stats stats;
-  const std::string& name = in.name();
-  auto reader = container::StreamReader::open(
-      [&](void* dst, size_t n) -> Result<size_t> { return in.read(dst, n); }, name);
-  if (!reader) return reader.status();
+namespace {
+
+// One file of the input (a concatenation holds several, format.md section 9),
+// from its header to its footer; adds to `stats`.
+Status decompress_member(const LoadedModel& m, container::StreamReader& member, ByteSource& in, ByteSink& out,
+                         const Params& p, const ProgressFn& progress, Stats& stats) {
+  container::StreamReader* reader = &member;
+  const std::string& name = reader->name();
   const container::FileHeader& h = reader->header();
 
   // The model must be the one the file was made with.
@@ -421,6 +423,25 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
   if (content.digest() != reader->footer().content_checksum)
     return Status(ErrorCode::kChecksumMismatch, name + ": decompressed content does not match the file's checksum");
   stats.in_bytes = reader->bytes_read();
+  return Status::ok();
+}
+
+}  // namespace
+
+Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p, const ProgressFn& progress,
+                  Stats* stats_out) {
+  Stats stats;
+  auto first = container::StreamReader::open(
+      [&](void* dst, size_t n) -> Result<size_t> { return in.read(dst, n); }, in.name());
+  if (!first) return first.status();
+  std::optional<container::StreamReader> reader(std::move(first).value());
+  for (;;) {
+    LLMZIP_RETURN_IF_ERROR(decompress_member(m, *reader, in, out, p, progress, stats));
+    if (!reader->has_next_member()) break;
+    auto next = reader->next_member();
+    if (!next) return next.status();
+    reader.emplace(std::move(next).value());
+  }
   if (stats_out) *stats_out = stats;
   return Status::ok();
 }

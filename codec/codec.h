@@ -67,6 +67,9 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
 // Checks the header's model fingerprint and numerics version against `m` first
 // (kModelMismatch naming both models). Every frame's checksum is verified before
 // its bytes are written to `out`; on any error the output so far must be discarded.
+// Several .llmz files back to back (`cat a.llmz b.llmz`) decode to the
+// concatenation of their contents, as with gzip, xz and zstd; each must be made
+// with the model `m`.
 Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
                   const ProgressFn& progress = nullptr, Stats* stats = nullptr);
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <unistd.h>
 #include <random>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,17 +72,23 @@ Status read_archive(const std::string& file) {
   return r->verify_payloads();
 }
 
-// Reads a whole file through the stream reader; `chunk` bytes per source call.
+// Reads a whole input through the stream reader, every member of a
+// concatenation; `chunk` bytes per source call.
 Status read_stream(const std::string& file, size_t chunk = 1 << 16) {
   auto inner = StreamReader::memory_source(file);
   auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
-  auto r = StreamReader::open(src, "t.llmz");
-  if (!r) return r.status();
+  auto first = StreamReader::open(src, "t.llmz");
+  if (!first) return first.status();
+  std::optional<StreamReader> r(std::move(first).value());
   StreamReader::Frame f;
   while (true) {
     auto more = r->next(&f);
     if (!more) return more.status();
-    if (!*more) return Status::ok();
+    if (*more) continue;
+    if (!r->has_next_member()) return Status::ok();
+    auto next = r->next_member();
+    if (!next) return next.status();
+    r.emplace(std::move(next).value());
   }
 }
 
@@ -354,6 +361,76 @@ TEST(Container, BadFileTable) {
   EXPECT_EQ(read_stream(good + "x").code(), ErrorCode::kCorrupt);
 }
 
+// Files back to back (`cat a.llmz b.llmz`) are read member by member by the
+// stream reader; bytes after a footer must be a whole further file.
+TEST(Container, ConcatenatedFilesAreReadAsMembers) {
+  FileHeader h2 = test_header();
+  h2.model_name = "second";
+  const std::string a = build(test_header(), test_frames());
+  const std::string empty = build(test_header(), {});
+  const std::string b = build(h2, {test_frames()[3]});
+  const std::string all = a + empty + b;
+  for (size_t chunk : {size_t(1), size_t(7), size_t(1) << 16}) {
+    auto inner = StreamReader::memory_source(all);
+    auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
+    auto first = StreamReader::open(src, "t.llmz");
+    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+    std::optional<StreamReader> r(std::move(first).value());
+    std::vector<std::pair<uint64_t, size_t>> seen;  // (member offset, frames)
+    std::vector<std::string> names, models;
+    while (true) {
+      StreamReader::Frame f;
+      size_t n = 0;
+      while (true) {
+        auto more = r->next(&f);
+        ASSERT_TRUE(more.is_ok()) << more.status().to_string();
+        if (!*more) break;
+        ++n;
+      }
+      seen.emplace_back(r->member_offset(), n);
+      names.push_back(r->name());
+      models.push_back(r->header().model_name);
+      if (!r->has_next_member()) break;
+      auto next = r->next_member();
+      ASSERT_TRUE(next.is_ok()) << next.status().to_string();
+      r.emplace(std::move(next).value());
+    }
+    EXPECT_EQ(r->bytes_read(), all.size());
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0], std::make_pair(uint64_t{0}, test_frames().size()));
+    EXPECT_EQ(seen[1], std::make_pair(uint64_t(a.size()), size_t{0}));
+    EXPECT_EQ(seen[2], std::make_pair(uint64_t(a.size() + empty.size()), size_t{1}));
+    EXPECT_EQ(names[0], "t.llmz");
+    EXPECT_EQ(names[2], "t.llmz (member 3 at byte " + std::to_string(a.size() + empty.size()) + ")");
+    EXPECT_EQ(models[2], "second");
+  }
+  // A single file has no further member.
+  auto one = StreamReader::open(StreamReader::memory_source(a), "t.llmz");
+  ASSERT_TRUE(one.is_ok());
+  StreamReader::Frame f;
+  while (*one->next(&f)) {
+  }
+  EXPECT_FALSE(one->has_next_member());
+
+  // Damage in a later member names it; trailing bytes that are no file are an error.
+  std::string flipped = a + b;
+  flipped[a.size() + 90] ^= 1;
+  Status st = read_stream(flipped);
+  EXPECT_EQ(st.code(), ErrorCode::kChecksumMismatch) << st.to_string();
+  EXPECT_NE(st.message().find("(member 2 at byte " + std::to_string(a.size()) + ")"), std::string::npos)
+      << st.message();
+  st = read_stream(a + b.substr(0, 50));
+  EXPECT_EQ(st.code(), ErrorCode::kTruncated) << st.to_string();
+  EXPECT_NE(st.message().find("member 2"), std::string::npos) << st.message();
+  st = read_stream(a + std::string(100, '\0'));
+  EXPECT_EQ(st.code(), ErrorCode::kCorrupt) << st.to_string();
+  EXPECT_NE(st.message().find("t.llmz: at byte " + std::to_string(a.size()) + ": bytes after the footer"),
+            std::string::npos)
+      << st.message();
+  // The random-access reader takes single files only.
+  EXPECT_FALSE(read_archive(a + b).is_ok());
+}
+
 TEST(Container, EveryBitFlipIsRejected) {
   const std::string good = build(test_header(), test_frames());
   ASSERT_TRUE(read_archive(good).is_ok());
@@ -577,10 +654,12 @@ TEST(Container, FuzzSeedsAreCurrent) {
   empty.start_token = 0;
   empty.method = Method::kRankZlib;
   empty.model_name = "e";
-  const std::string files[] = {build(test_header(), test_frames()), build(empty, {}), golden_writer_output()};
+  const std::string a = build(test_header(), test_frames()), e = build(empty, {});
+  // The last seed is a concatenation: the stream reader's member path.
+  const std::string files[] = {a, e, golden_writer_output(), a + e};
   const std::string dir = LLMZIP_CONTAINER_FUZZ_SEEDS;
-  for (size_t i = 0; i < 3; ++i) {
-    ASSERT_TRUE(read_archive(files[i]).is_ok()) << i;
+  for (size_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(read_archive(files[i]).is_ok(), i < 3) << i;
     ASSERT_TRUE(read_stream(files[i]).is_ok()) << i;
     for (const char* mode : {"p", "r"}) {
       const std::string name = std::string(mode) + "-seed" + std::to_string(i) + ".llmz";

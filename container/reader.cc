@@ -165,6 +165,7 @@ Status StreamReader::read_exact(void* dst, size_t n, const char* what) {
 
 Result<StreamReader> StreamReader::open(Source source, std::string name) {
   StreamReader r(std::move(source), std::move(name));
+  r.input_name_ = r.name_;
   uint8_t buf[kFileHeaderFixedSize + kMaxModelName];
   // Read what there is of the fixed part, so a short file that is not .llmz
   // is reported as such rather than as truncated.
@@ -284,11 +285,38 @@ Status StreamReader::read_index_and_footer() {
     return format_error(ErrorCode::kCorrupt, name_, footer_off, "footer disagrees with the index and frames");
   footer_ = *ft;
   footer_.frame_count = count.value;
-  uint8_t extra;
-  auto got = source_(&extra, 1);
+  // Another file may follow (a concatenation); next_member() checks it.
+  auto got = source_(&next_byte_, 1);
   if (!got) return got.status();
-  if (*got != 0) return format_error(ErrorCode::kCorrupt, name_, offset_, "bytes after the footer");
+  has_next_ = *got != 0;
   return Status::ok();
+}
+
+Result<StreamReader> StreamReader::next_member() {
+  assert(done_ && has_next_);
+  has_next_ = false;
+  const uint64_t at = base_ + offset_;
+  Source rest = [first = next_byte_, used = false, src = source_](void* dst, size_t n) mutable -> Result<size_t> {
+    if (n == 0) return size_t{0};
+    if (!used) {
+      used = true;
+      *static_cast<uint8_t*>(dst) = first;
+      return size_t{1};
+    }
+    return src(dst, n);
+  };
+  const std::string name = input_name_ + " (member " + str(member_ + 1) + " at byte " + str(at) + ")";
+  auto r = open(std::move(rest), name);
+  if (!r) {
+    if (r.status().code() == ErrorCode::kBadMagic)
+      return format_error(ErrorCode::kCorrupt, input_name_, at,
+                          "bytes after the footer that do not start another .llmz file");
+    return r.status();
+  }
+  r->input_name_ = input_name_;
+  r->base_ = at;
+  r->member_ = member_ + 1;
+  return r;
 }
 
 }  // namespace llmzip::container

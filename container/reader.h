@@ -86,12 +86,23 @@ class StreamReader {
   const FileHeader& header() const { return header_; }
 
   // Reads the next frame (frame checksum verified) and returns true; at the
-  // index, reads and checks index and footer against the frames seen, checks
-  // that the input ends there, and returns false.
+  // index, reads and checks index and footer against the frames seen and
+  // returns false.
   Result<bool> next(Frame* frame);
   // Valid after next() returned false.
   const Footer& footer() const { return footer_; }
-  uint64_t bytes_read() const { return offset_; }
+  // Bytes of the whole input consumed so far (all members).
+  uint64_t bytes_read() const { return base_ + offset_; }
+  // Where this member starts in the input, and the name messages use for it
+  // (the input's name, with "member K at byte X" for K > 1).
+  uint64_t member_offset() const { return base_; }
+  const std::string& name() const { return name_; }
+
+  // Concatenated files (format.md section 9): after next() returned false,
+  // whether more bytes follow the footer, and a reader for the file they must
+  // hold (kCorrupt naming the offset when they are not one).
+  bool has_next_member() const { return has_next_; }
+  Result<StreamReader> next_member();
 
  private:
   StreamReader(Source s, std::string name) : source_(std::move(s)), name_(std::move(name)) {}
@@ -104,7 +115,12 @@ class StreamReader {
 
   Source source_;
   std::string name_;
-  uint64_t offset_ = 0;
+  std::string input_name_;  // name_ without the member suffix
+  uint64_t base_ = 0;       // this member's offset in the input
+  uint64_t offset_ = 0;     // bytes of this member read (offsets in messages are member-relative)
+  int member_ = 1;
+  bool has_next_ = false;
+  uint8_t next_byte_ = 0;   // first byte after the footer, already taken from the source
   FileHeader header_;
   Footer footer_;
   std::vector<IndexEntry> seen_;

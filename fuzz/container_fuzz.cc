@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,19 +68,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  auto stream = StreamReader::open(StreamReader::memory_source(file), "fuzz.llmz");
+  // The stream reader agrees on single files: the first member read to its
+  // footer with nothing after it. What follows a footer is read as further
+  // members (a concatenation), which must fail cleanly or end exactly at the
+  // end of the input.
+  auto first = StreamReader::open(StreamReader::memory_source(file), "fuzz.llmz");
   bool stream_ok = false;
   size_t frames = 0;
-  if (stream.is_ok()) {
-    StreamReader::Frame f;
-    while (true) {
-      auto more = stream->next(&f);
-      if (!more) break;
-      if (!*more) {
-        stream_ok = true;
+  if (first.is_ok()) {
+    std::optional<StreamReader> stream(std::move(first).value());
+    for (int member = 1;; ++member) {
+      StreamReader::Frame f;
+      bool footer = false;
+      while (true) {
+        auto more = stream->next(&f);
+        if (!more) break;
+        if (!*more) {
+          footer = true;
+          break;
+        }
+        if (member == 1) ++frames;
+      }
+      if (!footer) break;
+      if (member == 1) stream_ok = !stream->has_next_member();
+      if (!stream->has_next_member()) {
+        if (stream->bytes_read() != file.size()) __builtin_trap();
         break;
       }
-      ++frames;
+      auto next = stream->next_member();
+      if (!next) break;
+      if (next->member_offset() <= stream->member_offset()) __builtin_trap();
+      stream.emplace(std::move(next).value());
     }
   }
   if (archive_ok != stream_ok) __builtin_trap();
