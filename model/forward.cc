@@ -16,7 +16,8 @@ namespace llmzip::model {
 struct Model::Workspace {
   std::vector<float> x, xn, q, k, v, attn, ffn_g, ffn_u, tmp;
   std::vector<float> rope_cs;              // [n][rope_dim]
-  std::vector<std::vector<float>> scratch;  // per thread, n_ctx floats
+  std::vector<std::vector<float>> scratch;  // per thread, 4 * (n_ctx + 3) floats
+  std::vector<std::pair<int, int>> attn_runs;  // (first batch entry, length <= 4)
   std::vector<int32_t> want;                // batch indices with want_logits
   ops::ActBatch acts;
 
@@ -84,19 +85,31 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
     }
   });
   const int group = c.n_head / c.n_head_kv;
-  pool.parallel_for(static_cast<size_t>(n) * c.n_head, [&](size_t b, size_t e, int thread) {
+  // Work items: (run of up to four consecutive positions of one sequence, head).
+  // A run of four goes to attention4 (K and V loaded once for the four queries,
+  // the same bits as four attention calls).
+  const std::vector<std::pair<int, int>>& runs = ws.attn_runs;
+  pool.parallel_for(runs.size() * c.n_head, [&](size_t b, size_t e, int thread) {
     float* scratch = ws.scratch[thread].data();
     for (size_t i = b; i < e; ++i) {
       // Item order alternates between the two ends of the batch, so that the
       // contiguous chunks the threads get carry similar causal work (a frame's
       // late tokens attend to many more keys than its early ones).
       const size_t r = i / c.n_head;
-      const size_t t = r % 2 == 0 ? r / 2 : static_cast<size_t>(n) - 1 - r / 2;
+      const auto [t0, count] = runs[r % 2 == 0 ? r / 2 : runs.size() - 1 - r / 2];
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
-      const BatchEntry& be = batch[t];
-      kr.attention(&ws.q[t * QD + h * HD], cache.k(il, be.slot) + kvh * HD, cache.v(il, be.slot) + kvh * HD,
-                   KD, be.pos + 1, HD, attn_scale_, scratch, &ws.attn[t * QD + h * HD]);
+      const BatchEntry& be = batch[t0];
+      const float* k = cache.k(il, be.slot) + kvh * HD;
+      const float* v = cache.v(il, be.slot) + kvh * HD;
+      if (count == 4 && kr.attention4 &&
+          kr.attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, KD, be.pos + 1, HD, attn_scale_, scratch,
+                        &ws.attn[size_t(t0) * QD + h * HD], QD))
+        continue;
+      for (int t = t0; t < t0 + count; ++t) {
+        kr.attention(&ws.q[size_t(t) * QD + h * HD], k, v, KD, batch[t].pos + 1, HD, attn_scale_, scratch,
+                     &ws.attn[size_t(t) * QD + h * HD]);
+      }
     }
   });
   ws.acts.set(ws.attn.data(), n, QD);
@@ -164,7 +177,16 @@ Status Model::forward(std::span<const BatchEntry> batch, KvCache& cache, ThreadP
   ws.reserve(c, n);
   if (static_cast<int>(ws.scratch.size()) < pool.size()) ws.scratch.resize(pool.size());
   for (auto& s : ws.scratch) {
-    if (s.size() < static_cast<size_t>(cache.n_ctx())) s.resize(cache.n_ctx());
+    if (s.size() < 4 * static_cast<size_t>(cache.n_ctx() + 3)) s.resize(4 * static_cast<size_t>(cache.n_ctx() + 3));
+  }
+  // Runs of consecutive positions of one sequence, at most four long, for attention.
+  ws.attn_runs.clear();
+  for (int t = 0; t < n;) {
+    int len = 1;
+    while (len < 4 && t + len < n && batch[t + len].slot == batch[t].slot && batch[t + len].pos == batch[t].pos + len)
+      ++len;
+    ws.attn_runs.emplace_back(t, len);
+    t += len;
   }
 
   const int E = c.n_embd;

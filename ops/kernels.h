@@ -126,6 +126,16 @@ struct Kernels {
   // scratch holds at least n_keys floats. n_keys >= 1.
   void (*attention)(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd,
                     float scale, float* scratch, float* out) = nullptr;
+
+  // Optional (nullptr: call attention() per query). Four queries of one head
+  // at consecutive positions of one sequence: query i (q + i*q_stride) attends
+  // to keys 0 .. n_keys0 + i - 1 and writes out + i*out_stride. Each result is
+  // attention() of that query, bit for bit: sharing the loads of K and V
+  // between the queries changes no query's order of operations. scratch holds
+  // at least 4 * (n_keys0 + 3) floats. Returns false (and writes nothing) for
+  // a head size it does not handle.
+  bool (*attention4)(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride,
+                     int n_keys0, int hd, float scale, float* scratch, float* out, size_t out_stride) = nullptr;
 };
 
 // Table for the active level (active_isa()). Entries a level does not implement

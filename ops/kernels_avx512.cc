@@ -488,6 +488,109 @@ void attention_fixed(const float* q, const float* k, const float* v, size_t kv_s
   for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_div_ps(o[c], vsum));
 }
 
+// Four queries at consecutive positions (n0, n0+1, n0+2, n0+3 keys): the keys
+// all of them see are loaded once for the four. Per query, the same operations
+// in the same order as attention_fixed: scores of keys in groups of four
+// through tree16x4 (the group boundaries differ between the two versions, but
+// tree16x4 and tree16 give the same sum for an accumulator: both are the
+// kernels.h order), then max, exp and the 16-lane sum, then the values summed
+// in key order.
+template <int HD>
+void attention4_fixed(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride, int n0,
+                      float scale, float* scratch, float* out, size_t out_stride) {
+  constexpr int C = HD / 16;
+  const int S = n0 + 3;  // scratch row of query i: scratch + i*S
+  __m512 qv[4][C];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) qv[i][c] = _mm512_loadu_ps(q + i * q_stride + 16 * c);
+  }
+  const __m128 vscale = _mm_set1_ps(scale);
+  // Keys every query sees: one load of k_j, four dot products.
+  for (int j = 0; j < n0; ++j) {
+    const float* kj = k + j * kv_stride;
+    __m512 kv[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) kv[c] = _mm512_loadu_ps(kj + 16 * c);
+    __m512 a[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      a[i] = _mm512_setzero_ps();
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(qv[i][c], kv[c]));
+    }
+    alignas(16) float sc[4];
+    _mm_store_ps(sc, _mm_mul_ps(tree16x4(a[0], a[1], a[2], a[3]), vscale));
+    for (int i = 0; i < 4; ++i) scratch[i * S + j] = sc[i];
+  }
+  // The last three keys, seen by the later queries only.
+  for (int i = 1; i < 4; ++i) {
+    for (int j = n0; j < n0 + i; ++j) {
+      const float* kj = k + j * kv_stride;
+      __m512 a = _mm512_setzero_ps();
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[i][c], _mm512_loadu_ps(kj + 16 * c)));
+      scratch[i * S + j] = tree16(a) * scale;
+    }
+  }
+  __m512 vsum[4];
+  for (int i = 0; i < 4; ++i) {
+    float* sc = scratch + i * S;
+    const int n = n0 + i;
+    float m = -INFINITY;
+    for (int j = 0; j < n; ++j) m = sc[j] > m ? sc[j] : m;
+    const __m512 vm = _mm512_set1_ps(m);
+    __m512 acc = _mm512_setzero_ps();
+    for (int j = 0; j < n; j += 16) {
+      const __mmask16 mk = first_lanes(n - j);
+      const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sc + j), vm)));
+      _mm512_mask_storeu_ps(sc + j, mk, e);
+      acc = _mm512_add_ps(acc, e);
+    }
+    vsum[i] = _mm512_set1_ps(tree16(acc));
+  }
+  __m512 o[4][C];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) o[i][c] = _mm512_setzero_ps();
+  }
+  for (int j = 0; j < n0; ++j) {
+    const float* vj = v + j * kv_stride;
+    __m512 vv[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) vv[c] = _mm512_loadu_ps(vj + 16 * c);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) o[i][c] = _mm512_add_ps(o[i][c], _mm512_mul_ps(e, vv[c]));
+    }
+  }
+  for (int i = 1; i < 4; ++i) {
+    for (int j = n0; j < n0 + i; ++j) {
+      const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
+      const float* vj = v + j * kv_stride;
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) o[i][c] = _mm512_add_ps(o[i][c], _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16 * c)));
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + i * out_stride + 16 * c, _mm512_div_ps(o[i][c], vsum[i]));
+  }
+}
+
+bool attention4(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride, int n0, int hd,
+                float scale, float* scratch, float* out, size_t out_stride) {
+  assert(n0 >= 1);
+  if (hd != 64) return false;
+  attention4_fixed<64>(q, q_stride, k, v, kv_stride, n0, scale, scratch, out, out_stride);
+  return true;
+}
+
 void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
                float* scratch, float* out) {
   assert(n_keys >= 1);
@@ -800,6 +903,7 @@ void install_avx512_kernels(Kernels& k) {
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;
   k.attention = attention;
+  k.attention4 = attention4;
 }
 
 }  // namespace llmzip::ops

@@ -401,5 +401,41 @@ TEST(SimdAttention, MatchesScalar) {
   }
 }
 
+// attention4, where a level has it, gives each of its four queries the bits
+// of the scalar attention() of that query.
+TEST(SimdAttention, FourQueriesMatchOneByOne) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(10);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  int checked = 0;
+  for (int hd : {64, 128}) {
+    for (int n0 : {1, 2, 3, 4, 5, 13, 16, 17, 30, 100, 509}) {
+      const int n_max = n0 + 3;
+      const size_t stride = static_cast<size_t>(hd) * 3 + 5, qs = static_cast<size_t>(hd) * 2 + 3;
+      std::vector<float> q(qs * 4), kv(stride * n_max * 2);
+      for (auto& v : q) v = nd(rng) * 3;
+      for (auto& v : kv) v = nd(rng) * 2;
+      const float* k = kv.data();
+      const float* v = kv.data() + stride * n_max;
+      std::vector<float> want(4 * qs, 0.0f), s1(n_max);
+      for (int i = 0; i < 4; ++i) ref.attention(&q[i * qs], k, v, stride, n0 + i, hd, 0.125f, s1.data(), &want[i * qs]);
+      for (Isa isa : simd_isas()) {
+        const Kernels& kr = kernels_for(isa);
+        if (!kr.attention4) continue;
+        std::vector<float> got(4 * qs, 0.0f), s2(4 * static_cast<size_t>(n0 + 3));
+        if (!kr.attention4(q.data(), qs, k, v, stride, n0, hd, 0.125f, s2.data(), got.data(), qs)) {
+          EXPECT_NE(hd, 64) << isa_name(isa) << ": head size 64 must be handled";
+          continue;
+        }
+        ++checked;
+        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4)) << isa_name(isa) << " hd=" << hd
+                                                                            << " n0=" << n0;
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no instruction set here has attention4";
+}
+
 }  // namespace
 }  // namespace llmzip::ops
