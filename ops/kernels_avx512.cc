@@ -439,6 +439,22 @@ void silu_mul(const float* g, const float* u, int n, float* y) {
   }
 }
 
+// The softmax step of attention (kernels.h): scores s[0..n) become
+// e_j = exp_f32(s_j - max_j s_j) in place; returns their 16-lane sum.
+inline float softmax_in_place(float* s, int n) {
+  float m = -INFINITY;
+  for (int i = 0; i < n; ++i) m = s[i] > m ? s[i] : m;
+  const __m512 vm = _mm512_set1_ps(m);
+  __m512 acc = _mm512_setzero_ps();
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 mk = first_lanes(n - j);
+    const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, s + j), vm)));
+    _mm512_mask_storeu_ps(s + j, mk, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  return tree16(acc);
+}
+
 // Attention for a head size known at compile time (a multiple of 16): q and the
 // output accumulators live in registers, the per-key loops are unrolled. Same
 // operations in the same order as the generic version below.
@@ -464,17 +480,7 @@ void attention_fixed(const float* q, const float* k, const float* v, size_t kv_s
                                           vscale));
   }
   for (; j < n_keys; ++j) scratch[j] = tree16(lanes(k + j * kv_stride)) * scale;
-  float m = -INFINITY;
-  for (int i = 0; i < n_keys; ++i) m = scratch[i] > m ? scratch[i] : m;
-  const __m512 vm = _mm512_set1_ps(m);
-  __m512 acc = _mm512_setzero_ps();
-  for (j = 0; j < n_keys; j += 16) {
-    const __mmask16 mk = first_lanes(n_keys - j);
-    const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, scratch + j), vm)));
-    _mm512_mask_storeu_ps(scratch + j, mk, e);
-    acc = _mm512_add_ps(acc, e);
-  }
-  const __m512 vsum = _mm512_set1_ps(tree16(acc));
+  const __m512 vsum = _mm512_set1_ps(softmax_in_place(scratch, n_keys));
   __m512 o[C];
 #pragma GCC unroll 8
   for (int c = 0; c < C; ++c) o[c] = _mm512_setzero_ps();
@@ -535,21 +541,7 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
     }
   }
   __m512 vsum[4];
-  for (int i = 0; i < 4; ++i) {
-    float* sc = scratch + i * S;
-    const int n = n0 + i;
-    float m = -INFINITY;
-    for (int j = 0; j < n; ++j) m = sc[j] > m ? sc[j] : m;
-    const __m512 vm = _mm512_set1_ps(m);
-    __m512 acc = _mm512_setzero_ps();
-    for (int j = 0; j < n; j += 16) {
-      const __mmask16 mk = first_lanes(n - j);
-      const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sc + j), vm)));
-      _mm512_mask_storeu_ps(sc + j, mk, e);
-      acc = _mm512_add_ps(acc, e);
-    }
-    vsum[i] = _mm512_set1_ps(tree16(acc));
-  }
+  for (int i = 0; i < 4; ++i) vsum[i] = _mm512_set1_ps(softmax_in_place(scratch + i * S, n0 + i));
   __m512 o[4][C];
 #pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
@@ -597,7 +589,6 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
   if (hd == 64) return attention_fixed<64>(q, k, v, kv_stride, n_keys, scale, scratch, out);
   if (hd == 128) return attention_fixed<128>(q, k, v, kv_stride, n_keys, scale, scratch, out);
   // Scores, four keys per reduction.
-  float m = -INFINITY;
   int j = 0;
   for (; j + 4 <= n_keys; j += 4) {
     const __m128 s = _mm_mul_ps(tree16x4(lane16_dot(q, k + j * kv_stride, hd), lane16_dot(q, k + (j + 1) * kv_stride, hd),
@@ -606,18 +597,8 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
     _mm_storeu_ps(scratch + j, s);
   }
   for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot(q, k + j * kv_stride, hd)) * scale;
-  for (int i = 0; i < n_keys; ++i) m = scratch[i] > m ? scratch[i] : m;
   // e_j = exp(s_j - m) and their 16-lane sum over j.
-  const __m512 vm = _mm512_set1_ps(m);
-  __m512 acc = _mm512_setzero_ps();
-  for (j = 0; j < n_keys; j += 16) {
-    const __mmask16 mk = first_lanes(n_keys - j);
-    const __m512 e = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, scratch + j), vm)));
-    _mm512_mask_storeu_ps(scratch + j, mk, e);
-    acc = _mm512_add_ps(acc, e);
-  }
-  const float sum = tree16(acc);
-  const __m512 vsum = _mm512_set1_ps(sum);
+  const __m512 vsum = _mm512_set1_ps(softmax_in_place(scratch, n_keys));
   // o_d = sequential over j of o_d + e_j * v_j[d], vectorized over d.
   int d = 0;
   for (; d + 64 <= hd; d += 64) {
