@@ -54,31 +54,4 @@ ActFormat act_format_for(WeightType t) {
   }
 }
 
-int weight_block_size(WeightType t) {
-  switch (t) {
-    case WeightType::kQ8_0:
-    case WeightType::kQ4_0:
-    case WeightType::kQ5_0: return 32;
-    case WeightType::kQ4_K:
-    case WeightType::kQ5_K:
-    case WeightType::kQ6_K: return 256;
-    default: return 1;
-  }
-}
-
-size_t weight_block_bytes(WeightType t) {
-  switch (t) {
-    case WeightType::kF32: return 4;
-    case WeightType::kF16:
-    case WeightType::kBF16: return 2;
-    case WeightType::kQ8_0: return 34;
-    case WeightType::kQ4_0: return 18;
-    case WeightType::kQ4_K: return 144;
-    case WeightType::kQ6_K: return 210;
-    case WeightType::kQ5_0: return 22;
-    case WeightType::kQ5_K: return 176;
-  }
-  return 0;
-}
-
 }  // namespace llmzip::ops

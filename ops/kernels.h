@@ -70,8 +70,33 @@ enum class ActFormat : int { kF32 = 0, kQ8_0 = 1, kQ8_K = 2 };
 inline constexpr int kNumActFormats = 3;
 ActFormat act_format_for(WeightType t);
 // Elements per weight block (1 for float types), bytes per block.
-int weight_block_size(WeightType t);
-size_t weight_block_bytes(WeightType t);
+constexpr int weight_block_size(WeightType t) {
+  switch (t) {
+    case WeightType::kQ8_0:
+    case WeightType::kQ4_0:
+    case WeightType::kQ5_0: return 32;
+    case WeightType::kQ4_K:
+    case WeightType::kQ5_K:
+    case WeightType::kQ6_K: return 256;
+    default: return 1;
+  }
+}
+
+constexpr size_t weight_block_bytes(WeightType t) {
+  switch (t) {
+    case WeightType::kF32: return 4;
+    case WeightType::kF16:
+    case WeightType::kBF16: return 2;
+    case WeightType::kQ8_0: return 34;
+    case WeightType::kQ4_0: return 18;
+    case WeightType::kQ4_K: return 144;
+    case WeightType::kQ6_K: return 210;
+    case WeightType::kQ5_0: return 22;
+    case WeightType::kQ5_K: return 176;
+  }
+  return 0;
+}
+
 inline size_t weight_row_bytes(WeightType t, int n) {
   return static_cast<size_t>(n / weight_block_size(t)) * weight_block_bytes(t);
 }

@@ -107,9 +107,7 @@ inline __m256i load_weight_block(const uint8_t* row, int b) {
 template <WeightType T>
 void mat_tile_q_0_raw(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
                       size_t out_stride) {
-  constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
-                                 : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
-                                                          : sizeof(BlockQ5_0);
+  constexpr size_t kBlockBytes = weight_block_bytes(T);
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
@@ -186,9 +184,7 @@ Q0Scratch& q0_scratch() {
 template <WeightType T>
 void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok, float* out,
                          size_t out_stride) {
-  constexpr size_t kBlockBytes = T == WeightType::kQ8_0   ? sizeof(BlockQ8_0)
-                                 : T == WeightType::kQ4_0 ? sizeof(BlockQ4_0)
-                                                          : sizeof(BlockQ5_0);
+  constexpr size_t kBlockBytes = weight_block_bytes(T);
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
