@@ -284,7 +284,9 @@ TEST_F(MeasureCli, BenchRoundTripsEveryMethodAndCompressor) {
       pclose(p);
       EXPECT_EQ(f[5], std::to_string(n));
     }
-    if (f[4].rfind("llmzip", 0) == 0) EXPECT_EQ(std::stoull(f[7]), std::stoull(f[5]) + std::stoull(f[3]));
+    if (f[4].rfind("llmzip", 0) == 0) {
+      EXPECT_EQ(std::stoull(f[7]), std::stoull(f[5]) + std::stoull(f[3]));
+    }
   }
   for (const char* m : {"llmzip ac", "llmzip rank-zlib", "llmzip tbyt"})
     EXPECT_NE(std::find(names.begin(), names.end(), m), names.end()) << m;
