@@ -10,9 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,53 +22,11 @@
 namespace llmzip::codec {
 namespace {
 
-double json_num(const std::string& line, const std::string& key) {
-  const std::string k = "\"" + key + "\":";
-  const size_t at = line.find(k);
-  if (at == std::string::npos) return NAN;
-  return std::strtod(line.c_str() + at + k.size(), nullptr);
-}
-
-std::string json_str(const std::string& line, const std::string& key) {
-  const std::string k = "\"" + key + "\":\"";
-  const size_t at = line.find(k);
-  if (at == std::string::npos) return "";
-  const size_t end = line.find('"', at + k.size());
-  return line.substr(at + k.size(), end - at - k.size());
-}
-
-struct Ref {
-  double total_bits = NAN;
-  std::string text;
-  std::vector<int32_t> token, next;
-  std::vector<double> logprob;
-};
-
-Ref read_ref(const std::string& path) {
-  Ref r;
-  if (!std::ifstream(path)) return r;
-  std::istringstream in(testutil::read_file(path));
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (header) {
-      r.total_bits = json_num(line, "total_bits");
-      r.text = json_str(line, "text");
-      header = false;
-      continue;
-    }
-    r.token.push_back(static_cast<int32_t>(json_num(line, "token")));
-    r.next.push_back(static_cast<int32_t>(json_num(line, "next")));
-    r.logprob.push_back(json_num(line, "logprob"));
-  }
-  return r;
-}
-
 TEST(BuiltinModel, MatchesPyTorchReference) {
   if (builtin_model_bytes().empty()) GTEST_SKIP() << "this build embeds no model";
-  const Ref ref = read_ref(LLMZIP_BUILTIN_GOLDEN);
-  if (ref.token.empty()) GTEST_SKIP() << "no reference " << LLMZIP_BUILTIN_GOLDEN << " for the embedded model";
+  const testutil::Golden ref =
+      std::ifstream(LLMZIP_BUILTIN_GOLDEN) ? testutil::read_golden(LLMZIP_BUILTIN_GOLDEN) : testutil::Golden{};
+  if (ref.lines.empty()) GTEST_SKIP() << "no reference " << LLMZIP_BUILTIN_GOLDEN << " for the embedded model";
   ASSERT_EQ(ref.text, "sample.txt");
   auto lm = load_model("");
   ASSERT_TRUE(lm.is_ok()) << lm.status().to_string();
@@ -83,15 +39,15 @@ TEST(BuiltinModel, MatchesPyTorchReference) {
   auto ids = m.tokenizer->encode(text);
   ASSERT_TRUE(ids.is_ok()) << ids.status().to_string();
   ASSERT_TRUE(m.tokenizer->add_bos());
-  ASSERT_EQ(ref.token[0], m.tokenizer->bos_id());
-  ASSERT_GE(ids->size(), ref.next.size());
-  for (size_t i = 0; i < ref.next.size(); ++i) ASSERT_EQ((*ids)[i], ref.next[i]) << "token " << i;
+  ASSERT_EQ(ref.lines[0].token, m.tokenizer->bos_id());
+  ASSERT_GE(ids->size(), ref.lines.size());
+  for (size_t i = 0; i < ref.lines.size(); ++i) ASSERT_EQ((*ids)[i], ref.lines[i].next) << "token " << i;
 
   // Log-probabilities.
   const model::Model& mod = *m.model;
   const int V = mod.n_vocab();
   std::vector<model::BatchEntry> batch;
-  for (size_t i = 0; i < ref.token.size(); ++i) batch.push_back({ref.token[i], 0, static_cast<int>(i), true});
+  for (const testutil::GoldenLine& l : ref.lines) batch.push_back({l.token, 0, l.pos, true});
   model::KvCache cache(mod, 1, static_cast<int>(batch.size()));
   std::vector<float> logits(batch.size() * V);
   ThreadPool pool(2);
@@ -99,13 +55,9 @@ TEST(BuiltinModel, MatchesPyTorchReference) {
   double bits = 0;
   std::vector<double> d;
   for (size_t i = 0; i < batch.size(); ++i) {
-    const float* l = &logits[i * V];
-    double mx = -INFINITY, sum = 0;
-    for (int k = 0; k < V; ++k) mx = std::max(mx, double(l[k]));
-    for (int k = 0; k < V; ++k) sum += std::exp(double(l[k]) - mx);
-    const double lp = double(l[ref.next[i]]) - mx - std::log(sum);
+    const double lp = testutil::log_softmax_at(&logits[i * V], V, ref.lines[i].next);
     bits -= lp / std::log(2.0);
-    d.push_back(std::fabs(lp - ref.logprob[i]));
+    d.push_back(std::fabs(lp - ref.lines[i].logprob));
   }
   std::sort(d.begin(), d.end());
   const double rel = std::fabs(bits - ref.total_bits) / ref.total_bits;

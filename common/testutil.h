@@ -1,6 +1,7 @@
 // Helpers for tests: where the shared reference data lives.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,26 @@ std::optional<std::string> testdata_dir();
 
 // Reads a whole file; aborts the test binary on failure (test-only helper).
 std::string read_file(const std::string& path);
+
+// A golden log-probability file (testdata/golden/*.jsonl and
+// models/*.golden.jsonl): a header line, then one line per position.
+struct GoldenLine {
+  int pos;
+  int32_t token, next;
+  double logprob;  // ln p(next | tokens up to pos)
+};
+struct Golden {
+  double total_bits = 0;
+  int n_tokens = 0;
+  std::string text;  // the header's "text"
+  std::vector<GoldenLine> lines;
+  // The whole token sequence: each line's token, then the last line's next.
+  std::vector<int32_t> tokens() const;
+};
+Golden read_golden(const std::string& path);  // aborts if unreadable, as read_file
+
+// ln softmax(logits)[idx], in double.
+double log_softmax_at(const float* logits, int n, int idx);
 
 }  // namespace llmzip::testutil
 

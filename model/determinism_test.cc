@@ -24,20 +24,7 @@ namespace llmzip::model {
 namespace {
 
 // Token ids of a golden file: `token` of each line plus the final `next`.
-std::vector<int32_t> golden_tokens(const std::string& path) {
-  const std::string all = testutil::read_file(path);
-  std::vector<int32_t> out;
-  size_t at = all.find('\n');  // skip header
-  int32_t last_next = -1;
-  while ((at = all.find("\"token\":", at)) != std::string::npos) {
-    out.push_back(static_cast<int32_t>(std::strtol(all.c_str() + at + 8, nullptr, 10)));
-    const size_t nx = all.find("\"next\":", at);
-    last_next = static_cast<int32_t>(std::strtol(all.c_str() + nx + 7, nullptr, 10));
-    at = nx;
-  }
-  out.push_back(last_next);
-  return out;
-}
+std::vector<int32_t> golden_tokens(const std::string& path) { return testutil::read_golden(path).tokens(); }
 
 // A schedule: a list of steps, each a list of (sequence, number of tokens).
 using Step = std::vector<std::pair<int, int>>;

@@ -17,47 +17,10 @@
 namespace llmzip::model {
 namespace {
 
-struct GoldenLine {
-  int pos, token, next;
-  double logprob;
-};
-
-// Value of "key": in a flat JSON object line (numbers only).
-double json_num(const std::string& line, const std::string& key) {
-  const std::string k = "\"" + key + "\":";
-  const size_t at = line.find(k);
-  if (at == std::string::npos) return NAN;
-  return std::strtod(line.c_str() + at + k.size(), nullptr);
-}
-
-struct Golden {
-  double total_bits = 0;
-  int n_tokens = 0;
-  std::vector<GoldenLine> lines;
-};
-
-Golden read_golden(const std::string& path) {
-  Golden g;
-  const std::string all = testutil::read_file(path);
-  size_t start = 0;
-  bool header = true;
-  while (start < all.size()) {
-    size_t end = all.find('\n', start);
-    if (end == std::string::npos) end = all.size();
-    const std::string line = all.substr(start, end - start);
-    start = end + 1;
-    if (line.empty()) continue;
-    if (header) {
-      g.total_bits = json_num(line, "total_bits");
-      g.n_tokens = static_cast<int>(json_num(line, "n_tokens"));
-      header = false;
-      continue;
-    }
-    g.lines.push_back({static_cast<int>(json_num(line, "pos")), static_cast<int>(json_num(line, "token")),
-                       static_cast<int>(json_num(line, "next")), json_num(line, "logprob")});
-  }
-  return g;
-}
+using testutil::Golden;
+using testutil::GoldenLine;
+using testutil::log_softmax_at;
+using testutil::read_golden;
 
 // Parses the "logits": [[...], ...] array of a logits3.json file.
 std::vector<std::vector<double>> read_logits3(const std::string& path) {
@@ -85,14 +48,6 @@ std::vector<std::vector<double>> read_logits3(const std::string& path) {
     at = close + 1;
   }
   return out;
-}
-
-double log_softmax_at(const float* logits, int n, int idx) {
-  double mx = -INFINITY;
-  for (int i = 0; i < n; ++i) mx = std::max(mx, static_cast<double>(logits[i]));
-  double sum = 0;
-  for (int i = 0; i < n; ++i) sum += std::exp(static_cast<double>(logits[i]) - mx);
-  return static_cast<double>(logits[idx]) - mx - std::log(sum);
 }
 
 struct Tol {
