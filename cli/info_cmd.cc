@@ -2,7 +2,6 @@
 // index and footer (no model needed; every structure is validated). A file of
 // several .llmz files back to back is described member by member.
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,24 +23,20 @@ std::string hex(const uint8_t* d, size_t n) {
 // (offset, size) of each file in a concatenation, found front to back.
 Result<std::vector<std::pair<uint64_t, uint64_t>>> member_spans(const uint8_t* data, size_t size,
                                                                 const std::string& path) {
-  auto first = container::StreamReader::open(
-      container::StreamReader::memory_source({reinterpret_cast<const char*>(data), size}), path);
-  if (!first) return first.status();
-  std::optional<container::StreamReader> r(std::move(first).value());
   std::vector<std::pair<uint64_t, uint64_t>> spans;
-  for (;;) {
-    container::StreamReader::Frame f;
-    for (;;) {
-      auto more = r->next(&f);
-      if (!more) return more.status();
-      if (!*more) break;
-    }
-    spans.emplace_back(r->member_offset(), r->bytes_read() - r->member_offset());
-    if (!r->has_next_member()) break;
-    auto next = r->next_member();
-    if (!next) return next.status();
-    r.emplace(std::move(next).value());
-  }
+  Status st = container::StreamReader::for_each_member(
+      container::StreamReader::memory_source({reinterpret_cast<const char*>(data), size}), path,
+      [&](container::StreamReader& r) -> Status {
+        container::StreamReader::Frame f;
+        for (;;) {
+          auto more = r.next(&f);
+          if (!more) return more.status();
+          if (!*more) break;
+        }
+        spans.emplace_back(r.member_offset(), r.bytes_read() - r.member_offset());
+        return Status::ok();
+      });
+  if (!st) return st;
   return spans;
 }
 

@@ -215,11 +215,10 @@ namespace {
 
 // One file of the input (a concatenation holds several, format.md section 9),
 // from its header to its footer; adds to `stats`.
-Status decompress_member(const LoadedModel& m, container::StreamReader& member, ByteSource& in, ByteSink& out,
+Status decompress_member(const LoadedModel& m, container::StreamReader& reader, ByteSource& in, ByteSink& out,
                          const Params& p, const ProgressFn& progress, Stats& stats) {
-  container::StreamReader* reader = &member;
-  const std::string& name = reader->name();
-  const container::FileHeader& h = reader->header();
+  const std::string& name = reader.name();
+  const container::FileHeader& h = reader.header();
 
   // The model must be the one the file was made with.
   if (!std::equal(h.model_sha256.begin(), h.model_sha256.end(), m.fingerprint.begin()))
@@ -236,7 +235,7 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& member, 
                                            " tokens, the model has " + std::to_string(m.model->n_vocab()));
   if (m.model->config().n_ctx_train > 0 && h.n_ctx > uint32_t(m.model->config().n_ctx_train))
     return Status(ErrorCode::kCorrupt, name + ": context " + std::to_string(h.n_ctx) + " exceeds the model's");
-  stats.in_bytes = reader->bytes_read();
+  stats.in_bytes = reader.bytes_read();
 
   const bool P = h.has_start_token();
   const size_t vocab = size_t(h.n_vocab);
@@ -265,9 +264,9 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& member, 
     decs.reserve(n_slots);
     uint64_t group_bytes = 0;
     while (decs.size() < n_slots && group.size() < 4 * n_slots && group_bytes < kGroupBytesBudget) {
-      uint64_t at = reader->bytes_read();
+      uint64_t at = reader.bytes_read();
       container::StreamReader::Frame f;
-      auto more = reader->next(&f);
+      auto more = reader.next(&f);
       if (!more) return more.status();
       if (!*more) { at_end = true; break; }
       std::string where = name + ": frame " + std::to_string(frame_no) + " at byte " + std::to_string(at);
@@ -417,12 +416,12 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& member, 
         if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, decs[size_t(group_dec[g])].cdf_hash);
       }
     }
-    stats.in_bytes = reader->bytes_read();
+    stats.in_bytes = reader.bytes_read();
     if (progress) progress({stats.in_bytes, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
   }
-  if (content.digest() != reader->footer().content_checksum)
+  if (content.digest() != reader.footer().content_checksum)
     return Status(ErrorCode::kChecksumMismatch, name + ": decompressed content does not match the file's checksum");
-  stats.in_bytes = reader->bytes_read();
+  stats.in_bytes = reader.bytes_read();
   return Status::ok();
 }
 
@@ -431,17 +430,9 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& member, 
 Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p, const ProgressFn& progress,
                   Stats* stats_out) {
   Stats stats;
-  auto first = container::StreamReader::open(
-      [&](void* dst, size_t n) -> Result<size_t> { return in.read(dst, n); }, in.name());
-  if (!first) return first.status();
-  std::optional<container::StreamReader> reader(std::move(first).value());
-  for (;;) {
-    LLMZIP_RETURN_IF_ERROR(decompress_member(m, *reader, in, out, p, progress, stats));
-    if (!reader->has_next_member()) break;
-    auto next = reader->next_member();
-    if (!next) return next.status();
-    reader.emplace(std::move(next).value());
-  }
+  LLMZIP_RETURN_IF_ERROR(container::StreamReader::for_each_member(
+      [&](void* dst, size_t n) -> Result<size_t> { return in.read(dst, n); }, in.name(),
+      [&](container::StreamReader& r) { return decompress_member(m, r, in, out, p, progress, stats); }));
   if (stats_out) *stats_out = stats;
   return Status::ok();
 }

@@ -77,19 +77,14 @@ Status read_archive(const std::string& file) {
 Status read_stream(const std::string& file, size_t chunk = 1 << 16) {
   auto inner = StreamReader::memory_source(file);
   auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
-  auto first = StreamReader::open(src, "t.llmz");
-  if (!first) return first.status();
-  std::optional<StreamReader> r(std::move(first).value());
-  StreamReader::Frame f;
-  while (true) {
-    auto more = r->next(&f);
-    if (!more) return more.status();
-    if (*more) continue;
-    if (!r->has_next_member()) return Status::ok();
-    auto next = r->next_member();
-    if (!next) return next.status();
-    r.emplace(std::move(next).value());
-  }
+  return StreamReader::for_each_member(src, "t.llmz", [](StreamReader& r) -> Status {
+    StreamReader::Frame f;
+    while (true) {
+      auto more = r.next(&f);
+      if (!more) return more.status();
+      if (!*more) return Status::ok();
+    }
+  });
 }
 
 TEST(Container, RoundTripBothReaders) {
@@ -373,29 +368,26 @@ TEST(Container, ConcatenatedFilesAreReadAsMembers) {
   for (size_t chunk : {size_t(1), size_t(7), size_t(1) << 16}) {
     auto inner = StreamReader::memory_source(all);
     auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
-    auto first = StreamReader::open(src, "t.llmz");
-    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
-    std::optional<StreamReader> r(std::move(first).value());
     std::vector<std::pair<uint64_t, size_t>> seen;  // (member offset, frames)
     std::vector<std::string> names, models;
-    while (true) {
+    uint64_t end = 0;
+    Status st = StreamReader::for_each_member(src, "t.llmz", [&](StreamReader& r) -> Status {
       StreamReader::Frame f;
       size_t n = 0;
       while (true) {
-        auto more = r->next(&f);
-        ASSERT_TRUE(more.is_ok()) << more.status().to_string();
+        auto more = r.next(&f);
+        if (!more) return more.status();
         if (!*more) break;
         ++n;
       }
-      seen.emplace_back(r->member_offset(), n);
-      names.push_back(r->name());
-      models.push_back(r->header().model_name);
-      if (!r->has_next_member()) break;
-      auto next = r->next_member();
-      ASSERT_TRUE(next.is_ok()) << next.status().to_string();
-      r.emplace(std::move(next).value());
-    }
-    EXPECT_EQ(r->bytes_read(), all.size());
+      seen.emplace_back(r.member_offset(), n);
+      names.push_back(r.name());
+      models.push_back(r.header().model_name);
+      end = r.bytes_read();
+      return Status::ok();
+    });
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    EXPECT_EQ(end, all.size());
     ASSERT_EQ(seen.size(), 3u);
     EXPECT_EQ(seen[0], std::make_pair(uint64_t{0}, test_frames().size()));
     EXPECT_EQ(seen[1], std::make_pair(uint64_t(a.size()), size_t{0}));

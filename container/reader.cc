@@ -292,6 +292,21 @@ Status StreamReader::read_index_and_footer() {
   return Status::ok();
 }
 
+Status StreamReader::for_each_member(Source source, std::string name,
+                                     const std::function<Status(StreamReader&)>& member) {
+  auto first = open(std::move(source), std::move(name));
+  if (!first) return first.status();
+  StreamReader r = std::move(first).value();
+  for (;;) {
+    LLMZIP_RETURN_IF_ERROR(member(r));
+    if (!r.done_) return Status(ErrorCode::kInternal, r.name_ + ": member not read to its footer");
+    if (!r.has_next_) return Status::ok();
+    auto next = r.next_member();
+    if (!next) return next.status();
+    r = std::move(next).value();
+  }
+}
+
 Result<StreamReader> StreamReader::next_member() {
   assert(done_ && has_next_);
   has_next_ = false;

@@ -98,6 +98,12 @@ class StreamReader {
   uint64_t member_offset() const { return base_; }
   const std::string& name() const { return name_; }
 
+  // Reads every file of a concatenation (format.md section 9) from `source`:
+  // calls `member` with each file's reader, which must read it to its footer
+  // (next() returning false). Returns the first error.
+  static Status for_each_member(Source source, std::string name,
+                                const std::function<Status(StreamReader&)>& member);
+
   // Concatenated files (format.md section 9): after next() returned false,
   // whether more bytes follow the footer, and a reader for the file they must
   // hold (kCorrupt naming the offset when they are not one).

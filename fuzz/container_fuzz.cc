@@ -10,7 +10,6 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -72,35 +71,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // footer with nothing after it. What follows a footer is read as further
   // members (a concatenation), which must fail cleanly or end exactly at the
   // end of the input.
-  auto first = StreamReader::open(StreamReader::memory_source(file), "fuzz.llmz");
   bool stream_ok = false;
   size_t frames = 0;
-  if (first.is_ok()) {
-    std::optional<StreamReader> stream(std::move(first).value());
-    for (int member = 1;; ++member) {
-      StreamReader::Frame f;
-      bool footer = false;
-      while (true) {
-        auto more = stream->next(&f);
-        if (!more) break;
-        if (!*more) {
-          footer = true;
-          break;
+  int member = 0;
+  uint64_t last_offset = 0, end = 0;
+  Status st = StreamReader::for_each_member(
+      StreamReader::memory_source(file), "fuzz.llmz", [&](StreamReader& r) -> Status {
+        if (++member > 1 && r.member_offset() <= last_offset) __builtin_trap();
+        last_offset = r.member_offset();
+        StreamReader::Frame f;
+        while (true) {
+          auto more = r.next(&f);
+          if (!more) return more.status();
+          if (!*more) break;
+          if (member == 1) ++frames;
         }
-        if (member == 1) ++frames;
-      }
-      if (!footer) break;
-      if (member == 1) stream_ok = !stream->has_next_member();
-      if (!stream->has_next_member()) {
-        if (stream->bytes_read() != file.size()) __builtin_trap();
-        break;
-      }
-      auto next = stream->next_member();
-      if (!next) break;
-      if (next->member_offset() <= stream->member_offset()) __builtin_trap();
-      stream.emplace(std::move(next).value());
-    }
-  }
+        if (member == 1) stream_ok = !r.has_next_member();
+        end = r.bytes_read();
+        return Status::ok();
+      });
+  if (st.is_ok() && end != file.size()) __builtin_trap();
   if (archive_ok != stream_ok) __builtin_trap();
   if (archive_ok && frames != archive->frame_count()) __builtin_trap();
   return 0;
