@@ -36,18 +36,18 @@ double bpb(uint64_t packed, uint64_t bytes) { return bytes ? 8.0 * double(packed
 double kbps(uint64_t bytes, double s) { return s > 0 ? double(bytes) / 1024.0 / s : 0.0; }
 
 Result<BenchRow> bench_llmzip(const codec::LoadedModel& m, const std::string& label, uint64_t model_bytes,
-                              const std::string& file, const std::string& data, codec::Method method, int threads) {
+                              const std::string& file, const std::string& data, coder::Method method, int threads) {
   codec::Params p;
   p.threads = threads;
   p.method = method;
-  BenchRow row{file, data.size(), label, model_bytes, std::string("llmzip ") + codec::method_name(method)};
-  codec::MemorySource src(data, file);
-  codec::MemorySink packed;
+  BenchRow row{file, data.size(), label, model_bytes, std::string("llmzip ") + coder::method_name(method)};
+  MemorySource src(data, file);
+  MemorySink packed;
   auto t0 = std::chrono::steady_clock::now();
   LLMZIP_RETURN_IF_ERROR(codec::compress(m, src, packed, p));
   auto t1 = std::chrono::steady_clock::now();
-  codec::MemorySource psrc(packed.data, file + ".llmz");
-  codec::MemorySink restored;
+  MemorySource psrc(packed.data, file + ".llmz");
+  MemorySink restored;
   LLMZIP_RETURN_IF_ERROR(codec::decompress(m, psrc, restored, p));
   auto t2 = std::chrono::steady_clock::now();
   row.packed = packed.data.size();
@@ -108,14 +108,14 @@ int run_bench(const Args& a) {
     for (size_t mi = 0; mi < models.size(); ++mi) {
       const auto& m = models[mi];
       const uint64_t mb = model_file_bytes(model_paths[mi]);
-      for (codec::Method method : {codec::Method::kArithmetic, codec::Method::kRankZlib, codec::Method::kTokenByToken}) {
-        if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), labels[mi].c_str(), codec::method_name(method));
+      for (coder::Method method : {coder::Method::kArithmetic, coder::Method::kRankZlib, coder::Method::kTokenByToken}) {
+        if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), labels[mi].c_str(), coder::method_name(method));
         auto row = bench_llmzip(*m, labels[mi], mb, shown, *data, method, threads);
         if (!row) {
-          rc = report(Status(row.status().code(), shown + ": llmzip " + codec::method_name(method) + ": " + row.status().message()));
+          rc = report(Status(row.status().code(), shown + ": llmzip " + coder::method_name(method) + ": " + row.status().message()));
           continue;
         }
-        if (!row->ok) rc = report(Status(ErrorCode::kInternal, shown + ": llmzip " + codec::method_name(method) + ": round trip FAILED"));
+        if (!row->ok) rc = report(Status(ErrorCode::kInternal, shown + ": llmzip " + coder::method_name(method) + ": round trip FAILED"));
         rows.push_back(*row);
       }
     }

@@ -24,8 +24,9 @@ std::string hex(const uint8_t* d, size_t n) {
 Result<std::vector<std::pair<uint64_t, uint64_t>>> member_spans(const uint8_t* data, size_t size,
                                                                 const std::string& path) {
   std::vector<std::pair<uint64_t, uint64_t>> spans;
+  MemorySource src({reinterpret_cast<const char*>(data), size}, path);
   Status st = container::StreamReader::for_each_member(
-      container::StreamReader::memory_source({reinterpret_cast<const char*>(data), size}), path,
+      src, path,
       [&](container::StreamReader& r) -> Status {
         container::StreamReader::Frame f;
         for (;;) {
@@ -60,7 +61,7 @@ void print_info(const Args& a, const std::string& path, const container::Archive
         "\"frame_bytes\": %u, \"frames\": %zu, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
         "\"compressed_size\": %llu, \"bits_per_byte\": %.6f, \"bits_per_token\": %.6f%s}\n",
         json_string(path).c_str(), unsigned(container::kFormatVersion), json_string(h.model_name).c_str(),
-        hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, container::method_name(h.method), h.n_vocab,
+        hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, coder::method_name(h.method), h.n_vocab,
         h.n_ctx, h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
         h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), (unsigned long long)stored,
         (unsigned long long)tokens, (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt,
@@ -76,7 +77,7 @@ void print_info(const Args& a, const std::string& path, const container::Archive
   for (unsigned char c : h.model_name) shown_name += (c < 0x20 || c == 0x7F) ? '?' : char(c);
   std::printf("  model           %s (sha256 %s)\n", shown_name.c_str(), hex(h.model_sha256.data(), 32).c_str());
   std::printf("  engine          numerics version %u, coder version %u, method %s\n", h.numerics_version,
-              unsigned(h.coder_version), container::method_name(h.method));
+              unsigned(h.coder_version), coder::method_name(h.method));
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
   std::printf("  frames          %zu (%llu stored uncoded)\n", r->frame_count(), (unsigned long long)stored);
   std::printf("  tokens          %llu\n", (unsigned long long)tokens);

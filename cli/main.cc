@@ -33,7 +33,7 @@ codec::Params params_of(const Args& a) {
   p.threads = thread_count(a.threads);
   p.context = a.context;
   p.frame_bytes = a.frame_bytes;
-  p.method = *codec::method_from_name(a.method);
+  p.method = *coder::parse_method(a.method);
   p.hash_cdfs = a.verbosity >= 2;
   return p;
 }
@@ -123,7 +123,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
       return Status(ErrorCode::kInvalidArgument, in_name + ": input and output are the same file");
   }
   const std::string shown_in = from_stdin ? "<stdin>" : in_name;
-  codec::FileSource source(in, shown_in, in_size);
+  FileSource source(in, shown_in, in_size);
 
   auto model = models.get();
   if (!model) return model.status();
@@ -136,9 +136,9 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     out_file = std::move(o).value();
     out = out_file->stream();
   }
-  codec::FileSink file_sink(out, out_name.empty() ? "<stdout>" : out_name);
-  codec::NullSink null_sink;
-  codec::ByteSink& sink = testing ? static_cast<codec::ByteSink&>(null_sink) : file_sink;
+  FileSink file_sink(out, out_name.empty() ? "<stdout>" : out_name);
+  NullSink null_sink;
+  ByteSink& sink = testing ? static_cast<ByteSink&>(null_sink) : file_sink;
 
   const bool show_progress = a.verbosity >= 1 && isatty(STDERR_FILENO);
   ProgressLine progress(show_progress, shown_in);
@@ -158,8 +158,8 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error");
     FILE* check = std::fopen(out_file->temp_path().c_str(), "rb");
     if (!check) return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
-    codec::FileSource csrc(check, out_name);
-    codec::NullSink nothing;
+    FileSource csrc(check, out_name);
+    NullSink nothing;
     codec::Stats vstats;
     Status vs = codec::decompress(**model, csrc, nothing, params, nullptr, &vstats);
     std::fclose(check);

@@ -1,5 +1,12 @@
-// compress / decompress: frames -> tokens -> model -> frequencies -> range coder,
-// and back. The file layout is docs/format.md; determinism rules ../DESIGN.md.
+// compress / decompress: frames -> tokens -> model -> predictor -> coder, and
+// back. The file layout is docs/format.md; the determinism rules are in
+// DEVELOPERS.md ("Rules that keep decompression working") and docs/design.md.
+//
+// The two halves mirror each other: compress.cc cuts frames, tokenizes them
+// and runs the Evaluator (codec/evaluator.h) over their known tokens;
+// decompress.cc reads frames and runs the Decoder (codec/decoder.h), which
+// learns each token from the step before. Both turn logits into frequencies
+// through the same Predictor (codec/predictor.h).
 //
 // Contract: decompress(compress(x)) == x for every byte string x, on any machine,
 // with any thread count; the compressed bytes do not depend on the thread count.
@@ -12,23 +19,19 @@
 #include <memory>
 #include <string>
 
-#include "codec/io.h"
 #include "codec/loaded_model.h"
+#include "coder/method.h"
+#include "common/byte_io.h"
 #include "container/format.h"
 #include "common/status.h"
 
 namespace llmzip::codec {
 
-using container::Method;
-using container::method_name;  // "ac", "rank-zlib", "tbyt"
-// "ac", "rank-zlib", "tbyt" -> Method (kInvalidArgument otherwise).
-Result<Method> method_from_name(const std::string& name);
-
 struct Params {
   int threads = 1;            // worker threads (>= 1)
   uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
   uint64_t frame_bytes = 0;   // target frame size; 0 = default_frame_bytes()
-  Method method = Method::kArithmetic;
+  coder::Method method = coder::Method::kArithmetic;
   // Fingerprint every frequency table (Stats::cdf_hash): the determinism check
   // made visible (`llmzip -v`). Costs a hash of n_vocab entries per token.
   bool hash_cdfs = false;
@@ -76,5 +79,11 @@ Status decompress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Par
 // The header values compress would write for `m` and `p` (context and frame
 // size resolved, flags set from the tokenizer).
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size = -1);
+
+// Whether a file with header `h` (named `name` in messages) can be decoded
+// with `m`: the model fingerprint and numerics version (kModelMismatch naming
+// both models), vocabulary size and context (kCorrupt). The one check every
+// reader of coded frames makes first.
+Status check_header(const container::FileHeader& h, const LoadedModel& m, const std::string& name);
 
 }  // namespace llmzip::codec

@@ -1,6 +1,8 @@
-// End-to-end tests of compress/decompress with real models from the reference
-// test data: round trips of awkward inputs, determinism across threads,
-// corruption detection, model mismatch, agreement of score with compress.
+// End-to-end tests of compress/decompress with the built-in model (so they run
+// in a fresh clone) and, where a test is about a particular vocabulary or a
+// llama.cpp reference number, with models from the reference test data: round
+// trips of awkward inputs, determinism across threads, corruption detection,
+// model mismatch, agreement of score with compress.
 #include "codec/codec.h"
 
 #include <gtest/gtest.h>
@@ -39,36 +41,53 @@ Result<std::string> decompress_str(const LoadedModel& m, std::string_view in, Pa
   return sink.data;
 }
 
+std::string bpe_model_bytes(const std::string& vocab_path);
+Result<std::unique_ptr<LoadedModel>> load_bpe_model(const std::string& vocab_path);
+
+// The built-in model and the repository's sample text: no test data needed.
 class CodecTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto dir = testutil::testdata_dir();
-    if (!dir) return;
-    auto m = load_model(*dir + "/models/stories260K.gguf");
+    auto m = load_model("");
     ASSERT_TRUE(m.is_ok()) << m.status().to_string();
-    stories_ = std::move(m).value().release();
-    text_ = testutil::read_file(*dir + "/texts/stories_sample.txt");
+    model_ = std::move(m).value().release();
+    text_ = testutil::read_file(std::string(LLMZIP_SOURCE_DIR) + "/samples/sample.txt");
+    ASSERT_GT(text_.size(), 2000u);
   }
-  static void TearDownTestSuite() { delete stories_; stories_ = nullptr; }
-  void SetUp() override {
-    if (!stories_) GTEST_SKIP() << "reference testdata not found (set LLMZIP_TESTDATA)";
+  static void TearDownTestSuite() {
+    delete model_;
+    model_ = nullptr;
   }
-  static LoadedModel* stories_;
+  // Another model with the built-in model's vocabulary (random weights): a
+  // file made with one must be refused by the other.
+  static std::unique_ptr<LoadedModel> other_model() {
+    const std::string_view b = builtin_model_bytes();
+    char tmpl[] = "/tmp/llmzip-vocab-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, b.data(), b.size()), ssize_t(b.size()));
+    close(fd);
+    auto m = load_bpe_model(tmpl);
+    unlink(tmpl);
+    EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+    return m ? std::move(m).value() : nullptr;
+  }
+  static LoadedModel* model_;
   static std::string text_;
 };
-LoadedModel* CodecTest::stories_ = nullptr;
+LoadedModel* CodecTest::model_ = nullptr;
 std::string CodecTest::text_;
 
 TEST_F(CodecTest, RoundTripsAwkwardInputs) {
   std::mt19937 rng(42);
   std::string all256;
   for (int i = 0; i < 256; ++i) all256.push_back(char(i));
-  std::string random_bin(5000, '\0');
+  std::string random_bin(1500, '\0');
   for (auto& c : random_bin) c = char(rng());
   std::string crlf;
   for (int i = 0; i < 20; ++i) crlf += "Line number " + std::to_string(i) + " of a DOS file.\r\n";
   std::string long_line;
-  while (long_line.size() < 20000) long_line += "the cat sat on the mat and ";
+  while (long_line.size() < 3000) long_line += "the cat sat on the mat and ";
   std::string invalid = "caf\xc3\xa9 \xff\xfe bad \xc0\xaf overlong \xed\xa0\x80 surrogate \xe2\x82 cut";
   std::string nul("a\0b\0\0c", 6);
   struct Case { const char* name; std::string data; Params p; };
@@ -85,15 +104,15 @@ TEST_F(CodecTest, RoundTripsAwkwardInputs) {
       {"nul bytes", nul, {}},
       {"crlf", crlf, {}},
       {"long line", long_line, {}},
-      {"many tiny frames", text_, tiny_frames},
-      {"sliding context", text_, small_ctx},
-      {"one frame, context 9", text_ + text_, one_frame_small_ctx},
+      {"many tiny frames", text_.substr(0, 500), tiny_frames},
+      {"sliding context", text_.substr(0, 800), small_ctx},
+      {"one frame, context 9", text_.substr(0, 800), one_frame_small_ctx},
       {"spaces", "   leading and trailing   ", {}},
   };
   for (const auto& c : cases) {
     Stats st;
-    std::string z = compress_str(*stories_, c.data, c.p, &st);
-    auto back = decompress_str(*stories_, z);
+    std::string z = compress_str(*model_, c.data, c.p, &st);
+    auto back = decompress_str(*model_, z);
     ASSERT_TRUE(back.is_ok()) << c.name << ": " << back.status().to_string();
     EXPECT_EQ(*back, c.data) << c.name;
     EXPECT_EQ(st.in_bytes, c.data.size()) << c.name;
@@ -101,41 +120,40 @@ TEST_F(CodecTest, RoundTripsAwkwardInputs) {
   }
   // Incompressible data is stored, not expanded: only container overhead is added.
   Stats st;
-  std::string z = compress_str(*stories_, random_bin, {}, &st);
+  std::string z = compress_str(*model_, random_bin, {}, &st);
   EXPECT_EQ(st.raw_frames, st.frames);
   EXPECT_LT(z.size(), random_bin.size() + 400);
 }
 
 TEST_F(CodecTest, CompressesTextWellAndBytesDoNotDependOnThreads) {
-  std::string big;
-  for (int i = 0; i < 4; ++i) big += text_;
+  const std::string big = text_;
   Params p1; p1.threads = 1;
   Stats st;
-  std::string z1 = compress_str(*stories_, big, p1, &st);
-  // The real model predicts its own sample text at ~1.8 bits/token (~0.8 bits/byte);
-  // container overhead aside (small input: it dominates), the payload is close.
+  std::string z1 = compress_str(*model_, big, p1, &st);
+  // The built-in model codes the sample text (English prose) at 1.75
+  // bits/byte of payload; xz -9 and zstd -19 need over 3.5 on text this short.
   auto zr = container::ArchiveReader::open(reinterpret_cast<const uint8_t*>(z1.data()), z1.size(), "z1");
   ASSERT_TRUE(zr.is_ok()) << zr.status().to_string();
   const double overhead = double(zr->overhead());
-  EXPECT_LT(8.0 * (double(z1.size()) - overhead) / double(big.size()), 1.0);
+  EXPECT_LT(8.0 * (double(z1.size()) - overhead) / double(big.size()), 2.0);
   // The CDF fingerprint (llmzip -v) is the same when compressing and when
   // decompressing with any thread count.
   Params hp; hp.hash_cdfs = true; hp.threads = 1;
   Stats hs;
-  compress_str(*stories_, big, hp, &hs);
+  compress_str(*model_, big, hp, &hs);
   EXPECT_NE(hs.cdf_hash, 0u);
   for (int t : {1, 2, 3}) {
     Params dp; dp.hash_cdfs = true; dp.threads = t;
     MemorySource src(z1, "x.llmz");
     MemorySink sink;
     Stats ds;
-    ASSERT_TRUE(decompress(*stories_, src, sink, dp, nullptr, &ds).is_ok());
+    ASSERT_TRUE(decompress(*model_, src, sink, dp, nullptr, &ds).is_ok());
     EXPECT_EQ(ds.cdf_hash, hs.cdf_hash) << t << " threads";
   }
   for (int t : {2, 3}) {
     Params p; p.threads = t;
-    EXPECT_EQ(compress_str(*stories_, big, p), z1) << t << " threads";
-    auto back = decompress_str(*stories_, z1, p);
+    EXPECT_EQ(compress_str(*model_, big, p), z1) << t << " threads";
+    auto back = decompress_str(*model_, z1, p);
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(*back, big);
   }
@@ -144,9 +162,9 @@ TEST_F(CodecTest, CompressesTextWellAndBytesDoNotDependOnThreads) {
 TEST_F(CodecTest, AllMethodsRoundTrip) {
   for (const char* name : {"ac", "rank-zlib", "tbyt"}) {
     Params p;
-    p.method = *method_from_name(name);
-    std::string z = compress_str(*stories_, text_, p);
-    auto back = decompress_str(*stories_, z);
+    p.method = *coder::parse_method(name);
+    std::string z = compress_str(*model_, text_, p);
+    auto back = decompress_str(*model_, z);
     ASSERT_TRUE(back.is_ok()) << name << ": " << back.status().to_string();
     EXPECT_EQ(*back, text_) << name;
   }
@@ -154,11 +172,11 @@ TEST_F(CodecTest, AllMethodsRoundTrip) {
 
 TEST_F(CodecTest, ScoreAgreesWithCompressedSize) {
   ScoreOptions o;
-  auto s = score(*stories_, text_, o);
+  auto s = score(*model_, text_, o);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
   Stats st;
-  std::string z = compress_str(*stories_, text_, {}, &st);
-  auto h = make_header(*stories_, {}, int64_t(text_.size()));
+  std::string z = compress_str(*model_, text_, {}, &st);
+  auto h = make_header(*model_, {}, int64_t(text_.size()));
   ASSERT_TRUE(h.is_ok());
   // Container overhead: header, per-frame header, index entry, footer.
   auto zr = container::ArchiveReader::open(reinterpret_cast<const uint8_t*>(z.data()), z.size(), "z");
@@ -169,27 +187,46 @@ TEST_F(CodecTest, ScoreAgreesWithCompressedSize) {
   EXPECT_GE(payload_bits, s->total_bits - 1e-6);
   EXPECT_LE(payload_bits, s->total_bits + 8.0 * double(st.frames) + 1e-3 * s->total_bits);
   EXPECT_EQ(s->n_tokens, st.tokens);
+}
+
+TEST(CodecStories, ScoreMatchesTheLlamaCppReference) {
+  LLMZIP_REQUIRE_TESTDATA(dir);
+  auto m = load_model(dir + "/models/stories260K.gguf");
+  ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+  const std::string text = testutil::read_file(dir + "/texts/stories_sample.txt");
+  auto s = score(**m, text, ScoreOptions{});
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
   // Golden reference (llama.cpp, same tokens, whole text in one window):
   // 1.8021 bits/token; ours adds the integer-frequency rounding only.
   EXPECT_NEAR(s->total_bits / double(s->n_tokens), 1.8021, 0.03);
+  // And the file compress writes decodes (a SentencePiece vocabulary with the
+  // space prefix, unlike the built-in model's).
+  MemorySource src(text, "in");
+  MemorySink z;
+  ASSERT_TRUE(compress(**m, src, z, {}).is_ok());
+  MemorySource zsrc(z.data, "x.llmz");
+  MemorySink back;
+  Status st = decompress(**m, zsrc, back, {});
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(back.data, text);
 }
 
 TEST_F(CodecTest, EveryCorruptionIsDetected) {
   std::string small = text_.substr(0, 120);
-  std::string z = compress_str(*stories_, small);
+  std::string z = compress_str(*model_, small);
   size_t accepted = 0;
   for (size_t bit = 0; bit < z.size() * 8; ++bit) {
     std::string bad = z;
     bad[bit / 8] ^= char(1 << (bit % 8));
-    auto r = decompress_str(*stories_, bad);
+    auto r = decompress_str(*model_, bad);
     if (r.is_ok()) ++accepted;
   }
   EXPECT_EQ(accepted, 0u) << "bit flips decoded without an error";
   for (size_t len = 0; len < z.size(); ++len) {
-    auto r = decompress_str(*stories_, std::string_view(z).substr(0, len));
+    auto r = decompress_str(*model_, std::string_view(z).substr(0, len));
     EXPECT_FALSE(r.is_ok()) << "truncation to " << len << " bytes accepted";
   }
-  auto extra = decompress_str(*stories_, z + "x");
+  auto extra = decompress_str(*model_, z + "x");
   EXPECT_FALSE(extra.is_ok());
 }
 
@@ -198,49 +235,48 @@ TEST_F(CodecTest, RejectsFramesLongerThanTheRecordedFrameSize) {
   // than the header's frame size allows.
   Params p;
   p.frame_bytes = 16;
-  auto h = make_header(*stories_, p);
+  auto h = make_header(*model_, p);
   ASSERT_TRUE(h.is_ok());
   std::string file;
-  auto w = container::Writer::create(*h, container::Writer::string_sink(&file));
+  StringSink sink(&file);
+  auto w = container::Writer::create(*h, sink);
   ASSERT_TRUE(w.is_ok()) << w.status().to_string();
   ASSERT_TRUE(w->add_coded_frame(std::string(100, 'a'), 101, "").is_ok());
   ASSERT_TRUE(w->finish().is_ok());
-  auto r = decompress_str(*stories_, file);
+  auto r = decompress_str(*model_, file);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().to_string();
 }
 
 TEST_F(CodecTest, RefusesOtherModel) {
-  auto dir = testutil::testdata_dir();
-  auto other = load_model(*dir + "/models/rand-llama-tied.Q8_0.gguf");
-  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
-  std::string z = compress_str(*stories_, text_);
-  auto r = decompress_str(**other, z);
+  auto other = other_model();
+  ASSERT_TRUE(other);
+  std::string z = compress_str(*model_, text_);
+  auto r = decompress_str(*other, z);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kModelMismatch);
-  EXPECT_NE(r.status().message().find(stories_->name), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find((*other)->name), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(model_->name), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(other->name), std::string::npos) << r.status().message();
 }
 
 TEST_F(CodecTest, ConcatenatedFilesDecodeInOrder) {
   const std::string a = text_.substr(0, 300), b = text_.substr(300, 200);
   Params tbyt;
-  tbyt.method = Method::kTokenByToken;
-  const std::string za = compress_str(*stories_, a), zb = compress_str(*stories_, b, tbyt);
-  const std::string ze = compress_str(*stories_, "");
+  tbyt.method = coder::Method::kTokenByToken;
+  const std::string za = compress_str(*model_, a), zb = compress_str(*model_, b, tbyt);
+  const std::string ze = compress_str(*model_, "");
   Stats st;
   const std::string all = za + ze + zb;
   MemorySource src(all, "x.llmz");
   MemorySink sink;
-  Status s = decompress(*stories_, src, sink, {}, nullptr, &st);
+  Status s = decompress(*model_, src, sink, {}, nullptr, &st);
   ASSERT_TRUE(s.is_ok()) << s.to_string();
   EXPECT_EQ(sink.data, a + b);
   EXPECT_EQ(st.in_bytes, za.size() + ze.size() + zb.size());
   // Each member's model is checked; messages name the member.
-  auto dir = testutil::testdata_dir();
-  auto other = load_model(*dir + "/models/rand-llama-tied.Q8_0.gguf");
-  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
-  auto r = decompress_str(*stories_, za + compress_str(**other, b));
+  auto other = other_model();
+  ASSERT_TRUE(other);
+  auto r = decompress_str(*model_, za + compress_str(*other, b));
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kModelMismatch);
   EXPECT_NE(r.status().message().find("x.llmz (member 2 at byte " + std::to_string(za.size()) + ")"),
@@ -249,7 +285,7 @@ TEST_F(CodecTest, ConcatenatedFilesDecodeInOrder) {
   // A damaged second member fails its checksum.
   std::string bad = za + zb;
   bad[bad.size() - 60] ^= 0x20;
-  EXPECT_FALSE(decompress_str(*stories_, bad).is_ok());
+  EXPECT_FALSE(decompress_str(*model_, bad).is_ok());
 }
 
 // A small random-weight llama model carrying a real byte-level BPE vocabulary,

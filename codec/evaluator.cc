@@ -1,21 +1,18 @@
 #include "codec/evaluator.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "codec/framing.h"
+#include "codec/limits.h"
+#include "codec/predictor.h"
 
 namespace llmzip::codec {
 
 Evaluator::Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& pool)
     : model_(m), s_(s), pool_(pool) {
-  const int64_t vocab = m.n_vocab();
-  batch_tokens_ = int(std::clamp<int64_t>((int64_t(16) << 20) / vocab, 16, 512));
-  // Enough slots that a batch can hold several windows, within ~1 GB of KV
-  // cache (pages are touched only for positions actually used).
-  const auto& cfg = m.config();
-  const size_t per_slot = size_t(2) * cfg.n_layer * size_t(s.n_ctx) * cfg.kv_dim() * sizeof(float);
-  n_slots_ = int(std::clamp<size_t>((size_t(1) << 30) / std::max<size_t>(per_slot, 1), 1, 16));
+  batch_tokens_ = batch_tokens_within_budget(m);
+  // Enough slots that a batch can hold several windows.
+  n_slots_ = slots_within_budget(m, s.n_ctx, kMaxSlots);
   cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx));
   tables_.resize(pool.size());
 }
@@ -38,6 +35,16 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
   const uint64_t P = s_.has_start ? 1 : 0;
   const size_t vocab = size_t(model_.n_vocab());
 
+  std::vector<Predictor> preds(seqs.size(), Predictor(vocab));
+  // Codes token i of sequence q under `logits` (nullptr: no model input).
+  auto step = [&](size_t q, uint64_t i, const float* logits, int thread) -> Status {
+    coder::FrequencyTable& tab = tables_[thread];
+    preds[q].predict(logits, tab);
+    LLMZIP_RETURN_IF_ERROR(visit(q, i, tab, thread));
+    preds[q].update(seqs[q][i]);
+    return Status::ok();
+  };
+
   // Tokens predicted without any input (P = 0, first token of a sequence) use
   // the uniform table; visit them first, in sequence order, before the model's.
   std::vector<Job> jobs;
@@ -49,14 +56,10 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
       j.n_in = P + (w.end - 1 - w.begin);
       if (j.n_in == 0) {
         // Only possible for the first token with P = 0: it is coded uniformly.
-        tables_[0].build_uniform(vocab);
-        LLMZIP_RETURN_IF_ERROR(visit(q, 0, tables_[0], 0));
+        LLMZIP_RETURN_IF_ERROR(step(q, 0, nullptr, 0));
         continue;
       }
-      if (P == 0 && w.begin == 0 && w.first == 0) {
-        tables_[0].build_uniform(vocab);
-        LLMZIP_RETURN_IF_ERROR(visit(q, 0, tables_[0], 0));
-      }
+      if (P == 0 && w.begin == 0 && w.first == 0) LLMZIP_RETURN_IF_ERROR(step(q, 0, nullptr, 0));
       jobs.push_back(j);
     }
   }
@@ -112,23 +115,11 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
       // Rows of the same sequence are contiguous only if its windows are fed in
       // one run; windows of one sequence are consecutive jobs, so they are.
       starts.push_back(rows.size());
-      std::mutex mu;
-      Status first_error;
-      pool_.parallel_for(starts.size() - 1, [&](size_t b, size_t e, int thread) {
-        for (size_t g = b; g < e; ++g) {
-          for (size_t r = starts[g]; r < starts[g + 1]; ++r) {
-            coder::FrequencyTable& tab = tables_[thread];
-            tab.build_from_logits(logits_.data() + r * vocab, vocab);
-            Status st = visit(rows[r].first, rows[r].second, tab, thread);
-            if (!st) {
-              std::lock_guard<std::mutex> lock(mu);
-              if (first_error.is_ok()) first_error = st;
-              return;
-            }
-          }
-        }
-      });
-      if (!first_error.is_ok()) return first_error;
+      LLMZIP_RETURN_IF_ERROR(pool_.parallel_for_status(starts.size() - 1, [&](size_t g, int thread) -> Status {
+        for (size_t r = starts[g]; r < starts[g + 1]; ++r)
+          LLMZIP_RETURN_IF_ERROR(step(rows[r].first, rows[r].second, logits_.data() + r * vocab, thread));
+        return Status::ok();
+      }));
       done += rows.size();
       if (after_batch) after_batch(done, total);
     }

@@ -1,11 +1,14 @@
 // Runs the model over whole token sequences the way compress does: each
 // sequence is split into the context windows of docs/format.md section 5, the
 // windows of many sequences are packed into batches, and for every token the
-// caller receives that step's integer frequency table (section 6).
+// caller receives that step's integer frequency table (section 6), made by the
+// sequence's Predictor (codec/predictor.h).
 //
 // Used by compress and by score/distance, so the bits score reports are the
-// bits compress spends. Tables are handed out per sequence in token order;
-// different sequences may be handled concurrently on different threads.
+// bits compress spends. Its mirror image for decompression, where tokens
+// become known one at a time, is codec/decoder.h. Tables are handed out per
+// sequence in token order; different sequences may be handled concurrently on
+// different threads.
 #pragma once
 
 #include <cstdint>
@@ -43,10 +46,11 @@ class Evaluator {
   Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit,
              const std::function<void(uint64_t, uint64_t)>& after_batch = nullptr);
 
-  // Max tokens per forward call (bounded so the logits buffer stays <= 64 MB).
+  // Max tokens per forward call (codec/limits.h).
   int batch_tokens() const { return batch_tokens_; }
 
  private:
+  static constexpr int kMaxSlots = 16;
   const model::Model& model_;
   EvalSettings s_;
   ThreadPool& pool_;

@@ -112,10 +112,13 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
     r.n_tokens += seqs[q].size();
     if (!opt.per_token) continue;
     uint64_t o = seq_offset[q];
-    bool skip_space = h.space_prefix();
+    bool first = true;
     for (TokenScore& s : per[q]) {
-      uint32_t nb = uint32_t(tok.token_bytes_view(s.id).size());
-      if (skip_space) { --nb; skip_space = false; }
+      std::string_view b = tok.token_bytes_view(s.id);
+      // The first token's bytes include the prefix space the decoder drops.
+      if (first) b = *tokenizer::Tokenizer::strip_space_prefix(b, h.space_prefix());
+      first = false;
+      const uint32_t nb = uint32_t(b.size());
       s.offset = o;
       s.n_bytes = nb;
       o += nb;

@@ -35,8 +35,11 @@ Frame random_frame(std::mt19937_64& rng, size_t n_vocab, size_t count) {
 const Method kMethods[] = {Method::kArithmetic, Method::kRankZlib, Method::kTokenByToken};
 
 TEST(FrameCoder, MethodNames) {
-  for (Method m : kMethods) EXPECT_EQ(parse_method(method_name(m)), m);
-  EXPECT_EQ(parse_method("zip"), std::nullopt);
+  for (Method m : kMethods) EXPECT_EQ(*parse_method(method_name(m)), m);
+  auto bad = parse_method("zip");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("rank-zlib"), std::string::npos);
   EXPECT_EQ(int(Method::kArithmetic), 0);
   EXPECT_EQ(int(Method::kRankZlib), 1);
   EXPECT_EQ(int(Method::kTokenByToken), 2);

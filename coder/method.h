@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 namespace llmzip::coder {
 
@@ -25,12 +27,13 @@ inline const char* method_name(Method m) {
   return "unknown";
 }
 
-// The inverse of method_name (command-line --method); nullopt when unknown.
-inline std::optional<Method> parse_method(std::string_view s) {
-  if (s == "ac") return Method::kArithmetic;
-  if (s == "rank-zlib") return Method::kRankZlib;
-  if (s == "tbyt") return Method::kTokenByToken;
-  return std::nullopt;
+// The inverse of method_name (command-line --method, library options);
+// kInvalidArgument naming the supported methods otherwise.
+inline Result<Method> parse_method(std::string_view s) {
+  for (Method m : {Method::kArithmetic, Method::kRankZlib, Method::kTokenByToken})
+    if (s == method_name(m)) return m;
+  return Status(ErrorCode::kInvalidArgument,
+                "unknown method '" + std::string(s) + "' (supported: ac, rank-zlib, tbyt)");
 }
 
 }  // namespace llmzip::coder

@@ -54,4 +54,21 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
   }
 }
 
+// The reported error is the lowest failing index's, whatever the thread count.
+TEST(ThreadPool, ParallelForStatusReportsTheLowestFailure) {
+  for (int threads : {1, 2, 3, 8}) {
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> hits(200);
+    Status st = pool.parallel_for_status(200, [&](size_t i, int) {
+      hits[i]++;
+      if (i == 37 || i == 150) return Status(ErrorCode::kCorrupt, "bad " + std::to_string(i));
+      return Status::ok();
+    });
+    EXPECT_EQ(st.code(), ErrorCode::kCorrupt) << threads;
+    EXPECT_EQ(st.message(), "bad 37") << threads;
+    EXPECT_EQ(hits[37].load(), 1);
+    EXPECT_TRUE(pool.parallel_for_status(50, [](size_t, int) { return Status::ok(); }).is_ok());
+  }
+}
+
 }  // namespace llmzip

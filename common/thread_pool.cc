@@ -81,4 +81,23 @@ void ThreadPool::worker(int index) {
   }
 }
 
+Status ThreadPool::parallel_for_status(size_t n, const std::function<Status(size_t, int)>& fn) {
+  std::mutex mu;
+  size_t failed_at = SIZE_MAX;
+  Status first;
+  parallel_for(n, [&](size_t b, size_t e, int thread) {
+    for (size_t i = b; i < e; ++i) {
+      Status st = fn(i, thread);
+      if (st.is_ok()) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      if (i < failed_at) {
+        failed_at = i;
+        first = std::move(st);
+      }
+      return;
+    }
+  });
+  return first;
+}
+
 }  // namespace llmzip

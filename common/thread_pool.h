@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/status.h"
+
 namespace llmzip {
 
 class ThreadPool {
@@ -31,6 +33,11 @@ class ThreadPool {
   // A forward pass makes ~100 such calls per token, so workers spin briefly
   // before sleeping: waking a sleeping thread costs more than a small job.
   void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
+
+  // fn(i, thread) for every i in [0, n), in increasing i within each chunk; a
+  // chunk stops at its first error. Returns the error of the lowest failing i
+  // (the same whatever the thread count), or ok.
+  Status parallel_for_status(size_t n, const std::function<Status(size_t i, int thread)>& fn);
 
  private:
   void worker(int index);

@@ -23,7 +23,7 @@ namespace {
 FileHeader test_header() {
   FileHeader h;
   h.flags = kFlagHasStartToken;
-  h.method = Method::kArithmetic;
+  h.method = coder::Method::kArithmetic;
   h.numerics_version = 0x01020304;
   h.n_vocab = 512;
   h.n_ctx = 512;
@@ -50,9 +50,22 @@ std::vector<TestFrame> test_frames() {
   };
 }
 
+// A memory source that hands out at most `chunk` bytes a call (a pipe's short reads).
+class ChunkedSource : public ByteSource {
+ public:
+  ChunkedSource(std::string_view data, size_t chunk) : inner_(data, "t.llmz"), chunk_(chunk) {}
+  Result<size_t> read(void* buf, size_t n) override { return inner_.read(buf, std::min(n, chunk_)); }
+  const std::string& name() const override { return inner_.name(); }
+
+ private:
+  MemorySource inner_;
+  size_t chunk_;
+};
+
 std::string build(const FileHeader& h, const std::vector<TestFrame>& frames) {
   std::string out;
-  auto w = Writer::create(h, Writer::string_sink(&out));
+  StringSink sink(&out);
+  auto w = Writer::create(h, sink);
   EXPECT_TRUE(w.is_ok()) << w.status().to_string();
   for (const auto& f : frames) {
     Status st = f.stored ? w->add_stored_frame(f.original) : w->add_coded_frame(f.original, f.tokens, f.payload);
@@ -75,8 +88,7 @@ Status read_archive(const std::string& file) {
 // Reads a whole input through the stream reader, every member of a
 // concatenation; `chunk` bytes per source call.
 Status read_stream(const std::string& file, size_t chunk = 1 << 16) {
-  auto inner = StreamReader::memory_source(file);
-  auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
+  ChunkedSource src(file, chunk);
   return StreamReader::for_each_member(src, "t.llmz", [](StreamReader& r) -> Status {
     StreamReader::Frame f;
     while (true) {
@@ -122,7 +134,8 @@ TEST(Container, RoundTripBothReaders) {
   }
 
   for (size_t chunk : {size_t(1), size_t(7), size_t(1) << 16}) {
-    auto s = StreamReader::open(StreamReader::memory_source(file), "t.llmz");
+    ChunkedSource src(file, chunk);
+    auto s = StreamReader::open(src, "t.llmz");
     ASSERT_TRUE(s.is_ok());
     EXPECT_EQ(s->header().model_name, "stories260K");
     StreamReader::Frame f;
@@ -358,6 +371,32 @@ TEST(Container, BadFileTable) {
 
 // Files back to back (`cat a.llmz b.llmz`) are read member by member by the
 // stream reader; bytes after a footer must be a whole further file.
+// 32000 members (3.9 MB) took 60 s when each member wrapped the previous
+// member's source (issue 10, item 7); every member now reads the one source.
+TEST(Container, ManyMembersReadInLinearTime) {
+  const std::string one = build(test_header(), {test_frames()[0]});
+  std::string all;
+  for (int i = 0; i < 32000; ++i) all += one;
+  MemorySource src(all, "many.llmz");
+  size_t members = 0;
+  uint64_t last_end = 0;
+  Status st = StreamReader::for_each_member(src, "many.llmz", [&](StreamReader& r) -> Status {
+    EXPECT_EQ(r.member_offset(), members * one.size());
+    StreamReader::Frame f;
+    for (;;) {
+      auto more = r.next(&f);
+      if (!more) return more.status();
+      if (!*more) break;
+    }
+    ++members;
+    last_end = r.bytes_read();
+    return Status::ok();
+  });
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(members, 32000u);
+  EXPECT_EQ(last_end, all.size());
+}
+
 TEST(Container, ConcatenatedFilesAreReadAsMembers) {
   FileHeader h2 = test_header();
   h2.model_name = "second";
@@ -366,8 +405,7 @@ TEST(Container, ConcatenatedFilesAreReadAsMembers) {
   const std::string b = build(h2, {test_frames()[3]});
   const std::string all = a + empty + b;
   for (size_t chunk : {size_t(1), size_t(7), size_t(1) << 16}) {
-    auto inner = StreamReader::memory_source(all);
-    auto src = [inner, chunk](void* dst, size_t n) mutable { return inner(dst, std::min(n, chunk)); };
+    ChunkedSource src(all, chunk);
     std::vector<std::pair<uint64_t, size_t>> seen;  // (member offset, frames)
     std::vector<std::string> names, models;
     uint64_t end = 0;
@@ -397,7 +435,8 @@ TEST(Container, ConcatenatedFilesAreReadAsMembers) {
     EXPECT_EQ(models[2], "second");
   }
   // A single file has no further member.
-  auto one = StreamReader::open(StreamReader::memory_source(a), "t.llmz");
+  MemorySource one_src(a);
+  auto one = StreamReader::open(one_src, "t.llmz");
   ASSERT_TRUE(one.is_ok());
   StreamReader::Frame f;
   while (*one->next(&f)) {
@@ -505,16 +544,17 @@ TEST(Container, RandomDamageIsRejected) {
 
 TEST(Container, WriterRejectsBadArguments) {
   std::string out;
+  StringSink sink(&out);
   FileHeader h = test_header();
   h.start_token = 600;
-  EXPECT_EQ(Writer::create(h, Writer::string_sink(&out)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Writer::create(h, sink).status().code(), ErrorCode::kInvalidArgument);
   h = test_header();
   h.model_name = std::string(256, 'm');
-  EXPECT_EQ(Writer::create(h, Writer::string_sink(&out)).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Writer::create(h, sink).status().code(), ErrorCode::kInvalidArgument);
   h = test_header();
   h.n_ctx = 4;
-  EXPECT_EQ(Writer::create(h, Writer::string_sink(&out)).status().code(), ErrorCode::kInvalidArgument);
-  auto w = Writer::create(test_header(), Writer::string_sink(&out));
+  EXPECT_EQ(Writer::create(h, sink).status().code(), ErrorCode::kInvalidArgument);
+  auto w = Writer::create(test_header(), sink);
   ASSERT_TRUE(w.is_ok());
   EXPECT_EQ(w->add_coded_frame("", 0, "").code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(w->add_coded_frame("ab", 4, "").code(), ErrorCode::kInvalidArgument);  // > bytes + 1
@@ -530,7 +570,8 @@ TEST(Container, FileDescriptorsThroughAPipe) {
   std::string direct = build(test_header(), test_frames());
   ASSERT_LT(direct.size(), 4096u);  // fits the pipe buffer: write all, then read
   {
-    auto w = Writer::create(test_header(), Writer::fd_sink(fds[1], "<pipe>"));
+    FdSink pipe_in(fds[1], "<pipe>");
+    auto w = Writer::create(test_header(), pipe_in);
     ASSERT_TRUE(w.is_ok());
     for (const auto& f : test_frames()) {
       ASSERT_TRUE((f.stored ? w->add_stored_frame(f.original) : w->add_coded_frame(f.original, f.tokens, f.payload)).is_ok());
@@ -538,7 +579,8 @@ TEST(Container, FileDescriptorsThroughAPipe) {
     ASSERT_TRUE(w->finish().is_ok());
     close(fds[1]);
   }
-  auto r = StreamReader::open(StreamReader::fd_source(fds[0], "<pipe>"), "<pipe>");
+  FdSource pipe_out(fds[0], "<pipe>");
+  auto r = StreamReader::open(pipe_out, "<pipe>");
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   StreamReader::Frame f;
   size_t frames = 0;
@@ -551,11 +593,14 @@ TEST(Container, FileDescriptorsThroughAPipe) {
   close(fds[0]);
   EXPECT_EQ(frames, test_frames().size());
   EXPECT_EQ(r->bytes_read(), direct.size());
-  EXPECT_EQ(Writer::fd_sink(-1, "bad")("x", 1).code(), ErrorCode::kIo);
+  FdSink bad(-1, "bad");
+  EXPECT_EQ(bad.write("x", 1).code(), ErrorCode::kIo);
 }
 
 TEST(Container, SinkErrorsPropagate) {
-  auto failing = [](const void*, size_t) { return Status(ErrorCode::kIo, "disk full"); };
+  struct Failing : ByteSink {
+    Status write(const void*, size_t) override { return Status(ErrorCode::kIo, "disk full"); }
+  } failing;
   auto w = Writer::create(test_header(), failing);
   EXPECT_EQ(w.status().code(), ErrorCode::kIo);
 }
@@ -573,7 +618,7 @@ namespace {
 std::string golden_writer_output() {
   FileHeader h;
   h.flags = kFlagHasStartToken | kFlagSpacePrefix;
-  h.method = Method::kArithmetic;
+  h.method = coder::Method::kArithmetic;
   h.numerics_version = 1;
   h.n_vocab = 512;
   h.n_ctx = 512;
@@ -582,7 +627,8 @@ std::string golden_writer_output() {
   for (int i = 0; i < 32; ++i) h.model_sha256[i] = uint8_t(i * 7 + 1);
   h.model_name = "golden-v1";
   std::string out;
-  auto writer = Writer::create(h, Writer::string_sink(&out));
+  StringSink sink(&out);
+  auto writer = Writer::create(h, sink);
   EXPECT_TRUE(writer.is_ok());
   EXPECT_TRUE(writer->add_coded_frame("Hello, world.\n", 5, std::string("\x5a\x01\xc3\x7f", 4)).is_ok());
   EXPECT_TRUE(writer->add_stored_frame(std::string("\xff\x00\xfe", 3)).is_ok());
@@ -610,7 +656,7 @@ TEST(Container, GoldenVersion1File) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const FileHeader& h = r->header();
   EXPECT_EQ(h.flags, kFlagHasStartToken | kFlagSpacePrefix);
-  EXPECT_EQ(h.method, Method::kArithmetic);
+  EXPECT_EQ(h.method, coder::Method::kArithmetic);
   EXPECT_EQ(h.numerics_version, 1u);
   EXPECT_EQ(h.n_vocab, 512u);
   EXPECT_EQ(h.n_ctx, 512u);
@@ -644,7 +690,7 @@ TEST(Container, FuzzSeedsAreCurrent) {
   FileHeader empty = test_header();
   empty.flags = 0;
   empty.start_token = 0;
-  empty.method = Method::kRankZlib;
+  empty.method = coder::Method::kRankZlib;
   empty.model_name = "e";
   const std::string a = build(test_header(), test_frames()), e = build(empty, {});
   // The last seed is a concatenation: the stream reader's member path.

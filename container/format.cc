@@ -16,7 +16,7 @@ Status format_error(ErrorCode code, const std::string& name, uint64_t offset, co
 Status validate_header_for_writing(const FileHeader& h) {
   auto bad = [](const std::string& what) { return Status(ErrorCode::kInvalidArgument, "llmz header: " + what); };
   if (h.flags & ~kKnownFlags) return bad("unknown flags");
-  if (uint8_t(h.method) > uint8_t(Method::kTokenByToken)) return bad("unknown method");
+  if (uint8_t(h.method) > uint8_t(coder::Method::kTokenByToken)) return bad("unknown method");
   if (h.coder_version != kCoderVersion) return bad("unsupported coder version");
   if (h.n_vocab < 1 || h.n_vocab > kMaxVocab) return bad("n_vocab out of range 1..2^24");
   if (h.n_ctx < kMinContext || h.n_ctx > kMaxContext) return bad("context length out of range 8..2^24");
@@ -164,9 +164,9 @@ Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::s
   FileHeader h;
   h.flags = load_le32(p + 12);
   if (h.flags & ~kKnownFlags) return corrupt(12, "reserved flag bits set");
-  if (p[16] > uint8_t(Method::kTokenByToken))
+  if (p[16] > uint8_t(coder::Method::kTokenByToken))
     return corrupt(16, "unknown coding method " + std::to_string(p[16]));
-  h.method = Method(p[16]);
+  h.method = coder::Method(p[16]);
   h.coder_version = p[17];
   if (h.coder_version != kCoderVersion)
     return format_error(ErrorCode::kUnsupportedVersion, name, 17,

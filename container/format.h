@@ -52,11 +52,6 @@ inline constexpr uint32_t kMaxContext = 1u << 24;
 inline constexpr uint32_t kMaxVocab = 1u << 24;
 inline constexpr size_t kMaxModelName = 255;
 
-// How coded frames were coded (header byte 16): the coder layer's enum, whose
-// values are the on-disk ones.
-using coder::Method;
-using coder::method_name;
-
 enum class FrameKind : uint8_t {
   kCoded = 0,   // payload made by the file's method from the frame's tokens
   kStored = 1,  // payload = the original bytes (tokenizer could not express them)
@@ -64,7 +59,7 @@ enum class FrameKind : uint8_t {
 
 struct FileHeader {
   uint32_t flags = 0;             // kFlagHasStartToken or 0
-  Method method = Method::kArithmetic;
+  coder::Method method = coder::Method::kArithmetic;  // header byte 16 (coder/method.h values)
   uint8_t coder_version = kCoderVersion;
   uint32_t numerics_version = 0;  // the engine's
   uint32_t n_vocab = 0;

@@ -122,38 +122,20 @@ Status ArchiveReader::verify_payloads() const {
 
 // ---------------------------------------------------------------- StreamReader
 
-StreamReader::Source StreamReader::file_source(FILE* f, std::string name) {
-  return [f, name = std::move(name)](void* dst, size_t size) -> Result<size_t> {
-    size_t n = std::fread(dst, 1, size, f);
-    if (n < size && std::ferror(f))
-      return Status(ErrorCode::kIo, name + ": read failed: " + std::strerror(errno));
-    return n;
-  };
-}
-
-StreamReader::Source StreamReader::fd_source(int fd, std::string name) {
-  return [fd, name = std::move(name)](void* dst, size_t size) -> Result<size_t> {
-    while (true) {
-      const ssize_t n = ::read(fd, dst, size);
-      if (n >= 0) return size_t(n);
-      if (errno != EINTR) return Status(ErrorCode::kIo, name + ": read failed: " + std::strerror(errno));
-    }
-  };
-}
-
-StreamReader::Source StreamReader::memory_source(std::string_view bytes) {
-  return [bytes, pos = size_t{0}](void* dst, size_t size) mutable -> Result<size_t> {
-    size_t n = std::min(size, bytes.size() - pos);
-    std::memcpy(dst, bytes.data() + pos, n);
-    pos += n;
-    return n;
-  };
+Result<size_t> StreamReader::read_some(void* dst, size_t n) {
+  if (n == 0) return size_t{0};
+  if (pushed_back_ >= 0) {
+    *static_cast<uint8_t*>(dst) = uint8_t(pushed_back_);
+    pushed_back_ = -1;
+    return size_t{1};
+  }
+  return source_->read(dst, n);
 }
 
 Status StreamReader::read_exact(void* dst, size_t n, const char* what) {
   size_t done = 0;
   while (done < n) {
-    auto got = source_(static_cast<uint8_t*>(dst) + done, n - done);
+    auto got = read_some(static_cast<uint8_t*>(dst) + done, n - done);
     if (!got) return got.status();
     if (*got == 0)
       return format_error(ErrorCode::kTruncated, name_, offset_ + done, std::string("file ends inside ") + what);
@@ -163,15 +145,19 @@ Status StreamReader::read_exact(void* dst, size_t n, const char* what) {
   return Status::ok();
 }
 
-Result<StreamReader> StreamReader::open(Source source, std::string name) {
-  StreamReader r(std::move(source), std::move(name));
+Result<StreamReader> StreamReader::open(ByteSource& source, std::string name) {
+  StreamReader r(source, std::move(name));
   r.input_name_ = r.name_;
+  return read_header(std::move(r));
+}
+
+Result<StreamReader> StreamReader::read_header(StreamReader r) {
   uint8_t buf[kFileHeaderFixedSize + kMaxModelName];
   // Read what there is of the fixed part, so a short file that is not .llmz
   // is reported as such rather than as truncated.
   size_t got = 0;
   while (got < kFileHeaderFixedSize) {
-    auto n = r.source_(buf + got, kFileHeaderFixedSize - got);
+    auto n = r.read_some(buf + got, kFileHeaderFixedSize - got);
     if (!n) return n.status();
     if (*n == 0) break;
     got += *n;
@@ -286,15 +272,17 @@ Status StreamReader::read_index_and_footer() {
   footer_ = *ft;
   footer_.frame_count = count.value;
   // Another file may follow (a concatenation); next_member() checks it.
-  auto got = source_(&next_byte_, 1);
+  uint8_t next_byte;
+  auto got = read_some(&next_byte, 1);
   if (!got) return got.status();
   has_next_ = *got != 0;
+  if (has_next_) pushed_back_ = next_byte;
   return Status::ok();
 }
 
-Status StreamReader::for_each_member(Source source, std::string name,
+Status StreamReader::for_each_member(ByteSource& source, std::string name,
                                      const std::function<Status(StreamReader&)>& member) {
-  auto first = open(std::move(source), std::move(name));
+  auto first = open(source, std::move(name));
   if (!first) return first.status();
   StreamReader r = std::move(first).value();
   for (;;) {
@@ -311,17 +299,11 @@ Result<StreamReader> StreamReader::next_member() {
   assert(done_ && has_next_);
   has_next_ = false;
   const uint64_t at = base_ + offset_;
-  Source rest = [first = next_byte_, used = false, src = source_](void* dst, size_t n) mutable -> Result<size_t> {
-    if (n == 0) return size_t{0};
-    if (!used) {
-      used = true;
-      *static_cast<uint8_t*>(dst) = first;
-      return size_t{1};
-    }
-    return src(dst, n);
-  };
   const std::string name = input_name_ + " (member " + str(member_ + 1) + " at byte " + str(at) + ")";
-  auto r = open(std::move(rest), name);
+  StreamReader next(*source_, name);
+  next.pushed_back_ = pushed_back_;
+  pushed_back_ = -1;
+  auto r = read_header(std::move(next));
   if (!r) {
     if (r.status().code() == ErrorCode::kBadMagic)
       return format_error(ErrorCode::kCorrupt, input_name_, at,

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/byte_io.h"
 #include "common/status.h"
 #include "container/checksum.h"
 #include "container/format.h"
@@ -66,22 +67,15 @@ class ArchiveReader {
 
 class StreamReader {
  public:
-  // Reads up to `size` bytes into dst; returns how many (0 only at end of input).
-  using Source = std::function<Result<size_t>(void* dst, size_t size)>;
-  static Source file_source(FILE* f, std::string name);
-  // read(2) from `fd` (retrying EINTR); kIo on failure.
-  static Source fd_source(int fd, std::string name);
-  // Reads from `bytes` (must outlive the source).
-  static Source memory_source(std::string_view bytes);
-
   struct Frame {
     FrameHeader header;
     std::string payload;
     uint64_t original_offset = 0;
   };
 
-  // Reads and validates the file header.
-  static Result<StreamReader> open(Source source, std::string name);
+  // Reads and validates the file header from `source`, which must outlive the
+  // reader (and every reader next_member() returns).
+  static Result<StreamReader> open(ByteSource& source, std::string name);
 
   const FileHeader& header() const { return header_; }
 
@@ -100,8 +94,9 @@ class StreamReader {
 
   // Reads every file of a concatenation (format.md section 9) from `source`:
   // calls `member` with each file's reader, which must read it to its footer
-  // (next() returning false). Returns the first error.
-  static Status for_each_member(Source source, std::string name,
+  // (next() returning false). Returns the first error. Linear in the input:
+  // every member reads the one source.
+  static Status for_each_member(ByteSource& source, std::string name,
                                 const std::function<Status(StreamReader&)>& member);
 
   // Concatenated files (format.md section 9): after next() returned false,
@@ -111,7 +106,11 @@ class StreamReader {
   Result<StreamReader> next_member();
 
  private:
-  StreamReader(Source s, std::string name) : source_(std::move(s)), name_(std::move(name)) {}
+  StreamReader(ByteSource& s, std::string name) : source_(&s), name_(std::move(name)) {}
+  // Reads and validates the file header of a reader positioned at a file's start.
+  static Result<StreamReader> read_header(StreamReader r);
+  // Reads from the source, first handing out a byte taken back by the previous member.
+  Result<size_t> read_some(void* dst, size_t n);
   // Reads exactly n bytes or fails with kTruncated naming `what`.
   Status read_exact(void* dst, size_t n, const char* what);
   // Appends one varint's bytes (up to its last, at most 10) to *acc.
@@ -119,14 +118,14 @@ class StreamReader {
   // After the index magic's first byte.
   Status read_index_and_footer();
 
-  Source source_;
+  ByteSource* source_;
   std::string name_;
   std::string input_name_;  // name_ without the member suffix
   uint64_t base_ = 0;       // this member's offset in the input
   uint64_t offset_ = 0;     // bytes of this member read (offsets in messages are member-relative)
   int member_ = 1;
   bool has_next_ = false;
-  uint8_t next_byte_ = 0;   // first byte after the footer, already taken from the source
+  int pushed_back_ = -1;    // a byte already taken from the source, read before it (-1: none)
   FileHeader header_;
   Footer footer_;
   std::vector<IndexEntry> seen_;

@@ -1,53 +1,19 @@
 #include "container/writer.h"
 
 #include <cassert>
-#include <cerrno>
-#include <cstring>
-
-#include <unistd.h>
 
 namespace llmzip::container {
 
-Writer::Sink Writer::file_sink(FILE* f, std::string name) {
-  return [f, name = std::move(name)](const void* data, size_t size) -> Status {
-    if (size == 0) return Status::ok();
-    if (std::fwrite(data, 1, size, f) != size)
-      return Status(ErrorCode::kIo, name + ": write failed: " + std::strerror(errno));
-    return Status::ok();
-  };
-}
-
-Writer::Sink Writer::fd_sink(int fd, std::string name) {
-  return [fd, name = std::move(name)](const void* data, size_t size) -> Status {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(fd, p, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Status(ErrorCode::kIo, name + ": write failed: " + std::strerror(errno));
-      p += n;
-      size -= size_t(n);
-    }
-    return Status::ok();
-  };
-}
-
-Writer::Sink Writer::string_sink(std::string* out) {
-  return [out](const void* data, size_t size) -> Status {
-    out->append(static_cast<const char*>(data), size);
-    return Status::ok();
-  };
-}
-
-Result<Writer> Writer::create(const FileHeader& header, Sink sink) {
+Result<Writer> Writer::create(const FileHeader& header, ByteSink& sink) {
   LLMZIP_RETURN_IF_ERROR(validate_header_for_writing(header));
-  Writer w(header, std::move(sink));
+  Writer w(header, sink);
   w.header_.coder_version = kCoderVersion;
   LLMZIP_RETURN_IF_ERROR(w.write(serialize_file_header(w.header_)));
   return w;
 }
 
 Status Writer::write(std::string_view bytes) {
-  LLMZIP_RETURN_IF_ERROR(sink_(bytes.data(), bytes.size()));
+  LLMZIP_RETURN_IF_ERROR(sink_->write(bytes.data(), bytes.size()));
   offset_ += bytes.size();
   return Status::ok();
 }

@@ -2,7 +2,8 @@
 // frames in order as the codec produces them, the index and footer at finish().
 // It never seeks, so the sink may be a pipe. Memory: 40 bytes per frame (index).
 //
-//   auto w = Writer::create(header, Writer::file_sink(stdout, "<stdout>"));
+//   FileSink out(stdout, "<stdout>");
+//   auto w = Writer::create(header, out);
 //   w->add_coded_frame(original_bytes, token_count, payload);   // per frame
 //   w->add_stored_frame(original_bytes);    // when the tokenizer can't express them
 //   w->finish();
@@ -10,11 +11,11 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/byte_io.h"
 #include "common/status.h"
 #include "container/checksum.h"
 #include "container/format.h"
@@ -23,17 +24,9 @@ namespace llmzip::container {
 
 class Writer {
  public:
-  // Receives the file's bytes in order; returns an error (e.g. kIo) to stop.
-  using Sink = std::function<Status(const void* data, size_t size)>;
-  // fwrite to `f`; kIo naming `name` and errno text on failure.
-  static Sink file_sink(FILE* f, std::string name);
-  // write(2) to `fd` (retrying short writes and EINTR); kIo on failure.
-  static Sink fd_sink(int fd, std::string name);
-  // Appends to *out (must outlive the writer).
-  static Sink string_sink(std::string* out);
-
-  // Validates `header` (kInvalidArgument) and writes it.
-  static Result<Writer> create(const FileHeader& header, Sink sink);
+  // Validates `header` (kInvalidArgument) and writes it to `sink`, which
+  // receives the file's bytes in order and must outlive the writer.
+  static Result<Writer> create(const FileHeader& header, ByteSink& sink);
 
   // A frame coded by the header's method: `original` (1..2^30 bytes) are the
   // frame's bytes, `token_count` <= original.size() + 1, `payload` the coder's
@@ -50,12 +43,12 @@ class Writer {
   uint64_t total_original_size() const { return total_original_; }
 
  private:
-  Writer(const FileHeader& h, Sink sink) : header_(h), sink_(std::move(sink)) {}
+  Writer(const FileHeader& h, ByteSink& sink) : header_(h), sink_(&sink) {}
   Status write(std::string_view bytes);
   Status add_frame(FrameKind kind, std::string_view original, uint64_t token_count, std::string_view payload);
 
   FileHeader header_;
-  Sink sink_;
+  ByteSink* sink_;
   uint64_t offset_ = 0;
   uint64_t total_original_ = 0;
   Xxh64 content_hash_;

@@ -22,8 +22,8 @@ const llmzip::codec::LoadedModel* model() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto* m = model();
   if (!m) return 0;
-  llmzip::codec::MemorySource src(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.llmz");
-  llmzip::codec::NullSink sink;
+  llmzip::MemorySource src(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.llmz");
+  llmzip::NullSink sink;
   llmzip::codec::Params p;
   p.threads = 1;
   (void)llmzip::codec::decompress(*m, src, sink, p);

@@ -75,8 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t frames = 0;
   int member = 0;
   uint64_t last_offset = 0, end = 0;
+  MemorySource src(file, "fuzz.llmz");
   Status st = StreamReader::for_each_member(
-      StreamReader::memory_source(file), "fuzz.llmz", [&](StreamReader& r) -> Status {
+      src, "fuzz.llmz", [&](StreamReader& r) -> Status {
         if (++member > 1 && r.member_offset() <= last_offset) __builtin_trap();
         last_offset = r.member_offset();
         StreamReader::Frame f;

@@ -20,6 +20,10 @@ KvCache::KvCache(const Model& model, int n_slots, int n_ctx)
   assert(n_slots >= 1 && n_ctx >= 1);
 }
 
+size_t KvCache::bytes_per_slot(const Model& model, int n_ctx) {
+  return size_t(2) * size_t(model.config().n_layer) * size_t(n_ctx) * size_t(model.config().kv_dim()) * sizeof(float);
+}
+
 void KvCache::truncate(int slot, int len) {
   assert(len >= 0 && len <= len_[slot]);
   len_[slot] = len;

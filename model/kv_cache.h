@@ -30,6 +30,9 @@ class KvCache {
   void truncate(int slot, int len);
   // Bytes reserved (virtual) for keys and values.
   size_t bytes() const { return 2 * n_floats_ * sizeof(float); }
+  // Bytes one slot of n_ctx positions reserves for `model`: the unit of every
+  // KV memory budget (the codec sizes its slot counts with it).
+  static size_t bytes_per_slot(const Model& model, int n_ctx);
 
   // Internal (Model): pointers to position 0 of (layer, slot).
   float* k(int layer, int slot) { return k_.get() + offset(layer, slot); }

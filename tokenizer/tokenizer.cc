@@ -376,18 +376,19 @@ Status Tokenizer::encode_spm(std::string_view text, EncodeState* st) const {
 }
 
 bool Tokenizer::spells(std::span<const int32_t> ids, std::string_view text) const {
-  bool skip_space = spm_ && vocab_->add_space_prefix;
-  size_t pos = 0;
-  for (int32_t id : ids) {
-    std::string_view b = bytes_[id];
-    if (skip_space && !b.empty()) {  // decode drops the first byte when it is a space
-      if (b[0] == ' ') b.remove_prefix(1);
-      skip_space = false;
-    }
-    if (text.compare(pos, b.size(), b) != 0) return false;
-    pos += b.size();
-  }
-  return pos == text.size();
+  std::string all;
+  for (int32_t id : ids) all += bytes_[id];
+  // As decode(): a missing prefix space is not an error here.
+  auto t = strip_space_prefix(all, adds_space_prefix());
+  return (t ? *t : std::string_view(all)) == text;
+}
+
+bool Tokenizer::adds_space_prefix() const { return spm_ && vocab_->add_space_prefix; }
+
+std::optional<std::string_view> Tokenizer::strip_space_prefix(std::string_view bytes, bool prefixed) {
+  if (!prefixed) return bytes;
+  if (bytes.empty() || bytes[0] != ' ') return std::nullopt;
+  return bytes.substr(1);
 }
 
 Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, EncodeStats* stats) const {
@@ -417,7 +418,7 @@ std::string Tokenizer::decode(std::span<const int32_t> ids) const {
     if (id < 0 || id >= n_vocab()) continue;
     out += bytes_[id];
   }
-  if (spm_ && vocab_->add_space_prefix && !out.empty() && out[0] == ' ') out.erase(0, 1);
+  if (auto t = strip_space_prefix(out, adds_space_prefix()); t && t->size() < out.size()) out.erase(0, 1);
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +60,15 @@ class Tokenizer {
   // their piece text, so strip them before calling. Ids must be in
   // [0, n_vocab()) (asserts).
   std::string decode(std::span<const int32_t> ids) const;
+
+  // Whether encode() puts a space in front of non-empty text (SentencePiece
+  // with add_space_prefix): format.md's SPACE_PREFIX flag.
+  bool adds_space_prefix() const;
+  // The one home of the space-prefix rule: the text that `bytes` (the
+  // concatenated token bytes of one encode() call) stands for. With `prefixed`
+  // (adds_space_prefix(), or a file's SPACE_PREFIX flag) the leading space is
+  // removed, and nullopt returned when there is none; otherwise bytes as they are.
+  static std::optional<std::string_view> strip_space_prefix(std::string_view bytes, bool prefixed);
 
   // Raw piece text as stored in the vocabulary (for display / --json).
   std::string_view piece(int32_t id) const;

@@ -1,0 +1,96 @@
+// The file header both halves agree on: what compress writes (make_header) and
+// the check decompress makes before it trusts a header with the model (check_header).
+#include <algorithm>
+#include <cstdio>
+
+#include "codec/codec.h"
+#include "tokenizer/tokenizer.h"
+
+namespace llmzip::codec {
+namespace {
+
+// Untrusted text (a model name from a file header) made safe for a terminal.
+std::string printable(std::string_view s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != 0x7F) {
+      o += char(c);
+    } else {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      o += b;
+    }
+  }
+  return o;
+}
+
+std::string hex_prefix(const uint8_t* d, size_t n = 8) {
+  static const char* k = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s += k[d[i] >> 4];
+    s += k[d[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
+  // At least ~one context window of text; at most 64 KiB unless the context alone is bigger.
+  const uint64_t lo = uint64_t(4) * n_ctx, hi = std::max<uint64_t>(65536, lo);
+  if (input_size < 0) return std::max<uint64_t>(16384, lo);
+  return std::clamp<uint64_t>(uint64_t(input_size) / 8, lo, hi);
+}
+
+Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {
+  container::FileHeader h;
+  const auto& cfg = m.model->config();
+  uint32_t ctx = p.context;
+  if (ctx == 0) ctx = std::min<uint32_t>(kDefaultContext, cfg.n_ctx_train > 0 ? uint32_t(cfg.n_ctx_train) : kDefaultContext);
+  if (ctx < container::kMinContext)
+    return Status(ErrorCode::kInvalidArgument, "context " + std::to_string(ctx) + " is too small (at least " +
+                                                   std::to_string(container::kMinContext) + " tokens)");
+  if (cfg.n_ctx_train > 0 && ctx > uint32_t(cfg.n_ctx_train))
+    return Status(ErrorCode::kInvalidArgument, "context " + std::to_string(ctx) + " exceeds the model's " +
+                                                   std::to_string(cfg.n_ctx_train) + " tokens");
+  uint64_t frame_bytes = p.frame_bytes ? p.frame_bytes : default_frame_bytes(input_size, ctx);
+  frame_bytes = std::min<uint64_t>(frame_bytes, container::kMaxFrameOriginalSize);
+  h.method = p.method;
+  h.numerics_version = model::kNumericsVersion;
+  h.n_vocab = uint32_t(m.model->n_vocab());
+  h.n_ctx = ctx;
+  const auto& tok = *m.tokenizer;
+  if (tok.add_bos() && tok.bos_id() >= 0) {
+    h.flags |= container::kFlagHasStartToken;
+    h.start_token = uint32_t(tok.bos_id());
+  }
+  if (tok.adds_space_prefix()) h.flags |= container::kFlagSpacePrefix;
+  h.frame_bytes = uint32_t(frame_bytes);
+  std::copy(m.fingerprint.begin(), m.fingerprint.end(), h.model_sha256.begin());
+  h.model_name = m.name;
+  return h;
+}
+
+Status check_header(const container::FileHeader& h, const LoadedModel& m, const std::string& name) {
+  if (!std::equal(h.model_sha256.begin(), h.model_sha256.end(), m.fingerprint.begin()))
+    return Status(ErrorCode::kModelMismatch,
+                  name + ": was compressed with model '" + printable(h.model_name) + "' (sha256 " +
+                      hex_prefix(h.model_sha256.data()) + "...), but the model in use is '" + printable(m.name) +
+                      "' (" + printable(m.path) + ", sha256 " + hex_prefix(m.fingerprint.data()) +
+                      "...); give the right one with -m");
+  if (h.numerics_version != model::kNumericsVersion)
+    return Status(ErrorCode::kModelMismatch,
+                  name + ": was made by an engine with numerics version " + std::to_string(h.numerics_version) +
+                      ", this llmzip has version " + std::to_string(model::kNumericsVersion));
+  if (h.n_vocab != uint32_t(m.model->n_vocab()))
+    return Status(ErrorCode::kCorrupt, name + ": header says " + std::to_string(h.n_vocab) +
+                                           " tokens, the model has " + std::to_string(m.model->n_vocab()));
+  const int64_t n_ctx_train = m.model->config().n_ctx_train;
+  if (n_ctx_train > 0 && h.n_ctx > uint64_t(n_ctx_train))
+    return Status(ErrorCode::kCorrupt, name + ": context " + std::to_string(h.n_ctx) + " exceeds the model's " +
+                                           std::to_string(n_ctx_train) + " tokens");
+  return Status::ok();
+}
+
+}  // namespace llmzip::codec
