@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "codec/evaluator.h"
 #include "codec/loaded_model.h"
 #include "coder/method.h"
 #include "common/byte_io.h"
@@ -35,6 +36,9 @@ struct Params {
   // Fingerprint every frequency table (Stats::cdf_hash): the determinism check
   // made visible (`llmzip -v`). Costs a hash of n_vocab entries per token.
   bool hash_cdfs = false;
+  // Compress: mix the model with online models of each frame's history
+  // (docs/adaptive.md; header flag ADAPTIVE). Decompress follows the header.
+  bool adapt = true;
 };
 constexpr uint32_t kDefaultContext = 512;
 // Default frame size (format.md section 4): input size / 8, at least about one
@@ -60,6 +64,9 @@ struct Stats {
   // machine, thread count or SIMD level; 0 otherwise.
   uint64_t cdf_hash = 0;
 };
+
+// The Evaluator/Decoder settings a file with header `h` is coded with.
+EvalSettings eval_settings(const container::FileHeader& h);
 
 // Folds one frame's table hashes into Stats::cdf_hash (frame order matters).
 inline uint64_t fold_hash(uint64_t acc, uint64_t v) { return (acc ^ v) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull; }

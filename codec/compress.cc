@@ -51,7 +51,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
   if (!hdr) return hdr.status();
   const container::FileHeader& h = *hdr;
   ThreadPool pool(std::max(1, p.threads));
-  Evaluator ev(*m.model, EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token)}, pool);
+  Evaluator ev(*m.model, eval_settings(h), pool);
 
   Stats stats;
   auto w = container::Writer::create(h, out);

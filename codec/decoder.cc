@@ -21,19 +21,21 @@ Status Decoder::run(std::span<const uint64_t> lengths, const TokenDecodeFn& deco
   const uint64_t P = s_.has_start ? 1 : 0;
   const size_t vocab = size_t(model_.n_vocab());
   const size_t n = lengths.size();
-  preds_.assign(n, Predictor(vocab));
+  preds_.clear();
+  preds_.reserve(n);
+  for (size_t q = 0; q < n; ++q) preds_.emplace_back(vocab, s_.adaptive);
   // The window begin each slot's cache holds (none yet). Sequence q uses slot q.
   std::vector<uint64_t> slot_begin(n, UINT64_MAX);
   if (logits_.size() < n * vocab) logits_.resize(n * vocab);
 
   // Decodes token i of sequence q under `logits` (nullptr: no model input).
   auto step = [&](size_t q, const float* logits, int thread) -> Status {
-    coder::FrequencyTable& tab = tables_[thread];
+    StepTables& tab = tables_[thread];
     preds_[q].predict(logits, tab);
-    auto t = decode(q, tab, thread);
+    auto t = decode(q, tab.coded(), thread);
     if (!t) return t.status();
     assert(*t >= 0 && size_t(*t) < vocab);
-    preds_[q].update(*t);
+    preds_[q].update(*t, tab);
     return Status::ok();
   };
 

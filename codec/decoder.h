@@ -56,7 +56,7 @@ class Decoder {
   int n_slots_;
   std::unique_ptr<model::KvCache> cache_;
   std::vector<float> logits_;
-  std::vector<coder::FrequencyTable> tables_;  // one per thread
+  std::vector<StepTables> tables_;  // one per thread
   std::vector<Predictor> preds_;               // one per sequence of the last run
 };
 

@@ -124,7 +124,7 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& reader, 
   LLMZIP_RETURN_IF_ERROR(check_header(h, m, reader.name()));
   stats.in_bytes = reader.bytes_read();
   ThreadPool pool(std::max(1, p.threads));
-  Decoder dec(*m.model, EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token)}, pool);
+  Decoder dec(*m.model, eval_settings(h), pool);
   const auto& tok = *m.tokenizer;
   container::Xxh64 content;
 

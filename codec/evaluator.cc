@@ -35,13 +35,15 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
   const uint64_t P = s_.has_start ? 1 : 0;
   const size_t vocab = size_t(model_.n_vocab());
 
-  std::vector<Predictor> preds(seqs.size(), Predictor(vocab));
+  std::vector<Predictor> preds;
+  preds.reserve(seqs.size());
+  for (size_t q = 0; q < seqs.size(); ++q) preds.emplace_back(vocab, s_.adaptive);
   // Codes token i of sequence q under `logits` (nullptr: no model input).
   auto step = [&](size_t q, uint64_t i, const float* logits, int thread) -> Status {
-    coder::FrequencyTable& tab = tables_[thread];
+    StepTables& tab = tables_[thread];
     preds[q].predict(logits, tab);
-    LLMZIP_RETURN_IF_ERROR(visit(q, i, tab, thread));
-    preds[q].update(seqs[q][i]);
+    LLMZIP_RETURN_IF_ERROR(visit(q, i, tab.coded(), thread));
+    preds[q].update(seqs[q][i], tab);
     return Status::ok();
   };
 

@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "codec/predictor.h"
 #include "coder/frequency_table.h"
 #include "common/status.h"
 #include "common/thread_pool.h"
@@ -27,6 +28,7 @@ struct EvalSettings {
   uint32_t n_ctx = 512;      // context window (tokens, start token included)
   bool has_start = true;     // windows begin with start_token
   int32_t start_token = 0;
+  bool adaptive = false;     // the adaptive Predictor (header flag ADAPTIVE), else the pure one
 };
 
 // visit(seq, i, table): the frequencies for token i of sequence seq. Called in
@@ -46,6 +48,10 @@ class Evaluator {
   Status run(std::span<const std::vector<int32_t>> seqs, const TableVisitor& visit,
              const std::function<void(uint64_t, uint64_t)>& after_batch = nullptr);
 
+  // During a visit on `thread`: the model's own table for that token (the
+  // pure predictor's; equal to the visited table when not adaptive).
+  const coder::FrequencyTable& model_table(int thread) const { return tables_[thread].model(); }
+
   // Max tokens per forward call (codec/limits.h).
   int batch_tokens() const { return batch_tokens_; }
 
@@ -58,7 +64,7 @@ class Evaluator {
   int n_slots_;
   std::unique_ptr<model::KvCache> cache_;
   std::vector<float> logits_;
-  std::vector<coder::FrequencyTable> tables_;  // one per thread
+  std::vector<StepTables> tables_;  // one per thread
 };
 
 }  // namespace llmzip::codec

@@ -66,10 +66,15 @@ Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p,
     h.start_token = uint32_t(tok.bos_id());
   }
   if (tok.adds_space_prefix()) h.flags |= container::kFlagSpacePrefix;
+  if (p.adapt) h.flags |= container::kFlagAdaptive;
   h.frame_bytes = uint32_t(frame_bytes);
   std::copy(m.fingerprint.begin(), m.fingerprint.end(), h.model_sha256.begin());
   h.model_name = m.name;
   return h;
+}
+
+EvalSettings eval_settings(const container::FileHeader& h) {
+  return EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token), h.adaptive()};
 }
 
 Status check_header(const container::FileHeader& h, const LoadedModel& m, const std::string& name) {

@@ -44,10 +44,6 @@ uint32_t rank_of(const coder::FrequencyTable& t, uint32_t token) {
   return r;
 }
 
-EvalSettings settings_for(const container::FileHeader& h) {
-  return EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token)};
-}
-
 }  // namespace
 
 Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const ScoreOptions& opt) {
@@ -55,11 +51,12 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
   p.threads = std::max(1, opt.threads);
   p.context = opt.context;
   p.frame_bytes = opt.frame_bytes;
+  p.adapt = opt.adapt;
   auto hdr = make_header(m, p, int64_t(text.size()));
   if (!hdr) return hdr.status();
   const container::FileHeader& h = *hdr;
   ThreadPool pool(p.threads);
-  Evaluator ev(*m.model, settings_for(h), pool);
+  Evaluator ev(*m.model, eval_settings(h), pool);
   const auto& tok = *m.tokenizer;
 
   ScoreResult r;
@@ -80,23 +77,27 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
       seq_len.push_back(len);
     } else {
       r.total_bits += 8.0 * double(len);  // stored frame
+      r.model_bits += 8.0 * double(len);
     }
     ++r.n_frames;
     rest.remove_prefix(len);
     off += len;
   }
   std::vector<std::vector<TokenScore>> per(seqs.size());
-  std::vector<double> bits(seqs.size(), 0.0);
+  std::vector<double> bits(seqs.size(), 0.0), model_bits(seqs.size(), 0.0);
   for (size_t q = 0; q < seqs.size(); ++q)
     if (opt.per_token) per[q].resize(seqs[q].size());
-  LLMZIP_RETURN_IF_ERROR(ev.run(seqs, [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
+  LLMZIP_RETURN_IF_ERROR(ev.run(seqs, [&](size_t q, size_t i, const coder::FrequencyTable& t, int thread) {
     uint32_t id = uint32_t(seqs[q][i]);
     double b = t.cost_bits(id);
+    const double mb = ev.model_table(thread).cost_bits(id);
     bits[q] += b;
+    model_bits[q] += mb;
     if (opt.per_token) {
       TokenScore& s = per[q][i];
       s.id = int32_t(id);
       s.bits = b;
+      s.model_bits = mb;
       s.rank = rank_of(t, id);
       s.entropy_bits = entropy_bits(t);
     }
@@ -106,9 +107,11 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
     if (bits[q] >= 8.0 * double(seq_len[q])) {
       // compress stores a frame the model would expand: 8 bits a byte, no tokens.
       r.total_bits += 8.0 * double(seq_len[q]);
+      r.model_bits += 8.0 * double(seq_len[q]);
       continue;
     }
     r.total_bits += bits[q];
+    r.model_bits += model_bits[q];
     r.n_tokens += seqs[q].size();
     if (!opt.per_token) continue;
     uint64_t o = seq_offset[q];
@@ -132,6 +135,7 @@ Result<double> conditional_bits(const LoadedModel& m, std::string_view x, std::s
   Params p;
   p.threads = std::max(1, opt.threads);
   p.context = opt.context;
+  p.adapt = opt.adapt;
   auto hdr = make_header(m, p);
   if (!hdr) return hdr.status();
   const auto& tok = *m.tokenizer;
@@ -146,7 +150,7 @@ Result<double> conditional_bits(const LoadedModel& m, std::string_view x, std::s
   const size_t skip = seq.size();
   seq.insert(seq.end(), tx->begin(), tx->end());
   ThreadPool pool(p.threads);
-  Evaluator ev(*m.model, settings_for(*hdr), pool);
+  Evaluator ev(*m.model, eval_settings(*hdr), pool);
   double bits = 0;
   std::vector<std::vector<int32_t>> seqs{std::move(seq)};
   LLMZIP_RETURN_IF_ERROR(ev.run(seqs, [&](size_t, size_t i, const coder::FrequencyTable& t, int) {

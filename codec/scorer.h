@@ -18,6 +18,7 @@ struct TokenScore {
   int32_t id = 0;           // token id
   uint32_t n_bytes = 0;     // bytes the token stands for
   double bits = 0;          // -log2 p(token) under the coder's integer frequencies
+  double model_bits = 0;    // the same under the model's own table (no adaptation)
   uint32_t rank = 0;        // 0 = the model's most likely token (ties: lower id first)
   double entropy_bits = 0;  // entropy of that step's distribution, in bits
 };
@@ -27,6 +28,7 @@ struct ScoreOptions {
   uint64_t frame_bytes = 0;      // 0: as compress
   int threads = 1;
   bool per_token = false;        // fill ScoreResult::tokens (rank/entropy cost a pass over the vocab)
+  bool adapt = true;             // as compress: the adaptive predictor (docs/adaptive.md)
 };
 
 struct ScoreResult {
@@ -34,7 +36,10 @@ struct ScoreResult {
   uint64_t n_chars = 0;          // UTF-8 code points (each invalid byte counts as one)
   uint64_t n_tokens = 0;         // coded tokens (frames compress would store count 8 bits a byte, 0 tokens)
   uint64_t n_frames = 0;
-  double total_bits = 0;
+  double total_bits = 0;         // what compress spends (stored frames at 8 bits a byte)
+  // The model alone over the same coded tokens: LLMZip's entropy bound H_ub of
+  // the model (stored frames at 8 bits a byte, as above).
+  double model_bits = 0;
   std::vector<TokenScore> tokens;  // when per_token
 };
 

@@ -43,7 +43,11 @@ inline constexpr uint32_t kFlagHasStartToken = 1u << 0;
 // add_space_prefix): the decoder removes the first byte of each coded frame's
 // piece concatenation, which must be a space.
 inline constexpr uint32_t kFlagSpacePrefix = 1u << 1;
-inline constexpr uint32_t kKnownFlags = kFlagHasStartToken | kFlagSpacePrefix;
+// Coded frames' frequency tables come from the adaptive predictor
+// (docs/adaptive.md): the model mixed with online models of the frame's own
+// history. Absent: the model's tables as they are (format.md section 6).
+inline constexpr uint32_t kFlagAdaptive = 1u << 2;
+inline constexpr uint32_t kKnownFlags = kFlagHasStartToken | kFlagSpacePrefix | kFlagAdaptive;
 
 inline constexpr uint64_t kMaxFrameOriginalSize = uint64_t{1} << 30;
 inline constexpr uint64_t kMaxFramePayloadSize = uint64_t{1} << 32;
@@ -71,6 +75,7 @@ struct FileHeader {
 
   bool has_start_token() const { return flags & kFlagHasStartToken; }
   bool space_prefix() const { return flags & kFlagSpacePrefix; }
+  bool adaptive() const { return flags & kFlagAdaptive; }
   size_t encoded_size() const { return kFileHeaderFixedSize + model_name.size(); }
 };
 
