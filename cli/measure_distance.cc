@@ -31,13 +31,9 @@ Result<Distance> measure_distance(const codec::LoadedModel& m, std::string_view 
   if (!x_y) return x_y.status();
   auto y_x = codec::conditional_bits(m, y, x, opt);
   if (!y_x) return y_x.status();
-  std::string xy;
-  xy.reserve(x.size() + y.size());
-  xy.append(x);
-  xy.append(y);
-  auto sxy = codec::score(m, xy, opt);
-  if (!sxy) return sxy.status();
-  return distance_from_bits(cx, sy->total_bits, *x_y, *y_x, sxy->total_bits);
+  // C(xy) by the chain rule: x, then y with x before it in the same sequence
+  // (one predictor, so the match model and counts learnt from x serve y).
+  return distance_from_bits(cx, sy->total_bits, *x_y, *y_x, cx + *y_x);
 }
 
 }  // namespace llmzip::cli

@@ -1,7 +1,9 @@
 // Compression-based distance between texts with the model as the compressor
 // (the "GPT compression" information-distance papers): C(x) is the model's
 // bits for x alone, C(x|y) the bits for x when y precedes it in the context,
-// C(xy) the bits for the concatenation.
+// C(xy) the bits for the concatenation, as C(x) + C(y|x). With the adaptive
+// predictor (the default) the match model sees all of the preceding text, so
+// a repeat beyond the context window is recognised: distance(x, x) is near 0.
 #pragma once
 
 #include <string_view>
@@ -15,7 +17,7 @@ struct Distance {
   double cx = 0, cy = 0;        // C(x), C(y)
   double cx_given_y = 0;        // C(x|y)
   double cy_given_x = 0;        // C(y|x)
-  double cxy = 0;               // C(xy): x then y scored as one text
+  double cxy = 0;               // C(xy) = C(x) + C(y|x): x then y as one sequence
   double nid = 0;               // max(C(x|y), C(y|x)) / max(C(x), C(y))
   double ncd = 0;               // (C(xy) - min(C(x), C(y))) / max(C(x), C(y))
 };
@@ -26,7 +28,7 @@ struct Distance {
 // what the model did.
 Distance distance_from_bits(double cx, double cy, double cx_given_y, double cy_given_x, double cxy);
 
-// Measures all five quantities with `m` (five model passes; four when
+// Measures all five quantities with `m` (four model passes; three when
 // `known_cx` gives C(x), as `similar` does for its query).
 Result<Distance> measure_distance(const codec::LoadedModel& m, std::string_view x, std::string_view y,
                                   const codec::ScoreOptions& opt, const double* known_cx = nullptr);

@@ -334,7 +334,7 @@ TEST(Container, BadFileTable) {
       {"not llmz", std::string(200, 'a'), ErrorCode::kBadMagic},
       {"version 2", edit_header(good, 8, std::string("\x02\x00", 2)), ErrorCode::kUnsupportedVersion},
       {"coder version 2", edit_header(good, 17, "\x02"), ErrorCode::kUnsupportedVersion},
-      {"reserved flag", edit_header(good, 12, std::string("\x05\x00\x00\x00", 4)), ErrorCode::kCorrupt},
+      {"reserved flag", edit_header(good, 12, std::string("\x09\x00\x00\x00", 4)), ErrorCode::kCorrupt},
       {"reserved byte", edit_header(good, 19, "\x01"), ErrorCode::kCorrupt},
       {"unknown method", edit_header(good, 16, "\x03"), ErrorCode::kCorrupt},
       {"n_ctx too small", edit_header(good, 28, std::string("\x07\x00\x00\x00", 4)), ErrorCode::kCorrupt},
