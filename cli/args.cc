@@ -40,6 +40,7 @@ std::optional<Command> command_word(const std::string& w) {
   if (w == "score") return Command::kScore;
   if (w == "distance") return Command::kDistance;
   if (w == "similar") return Command::kSimilar;
+  if (w == "classify") return Command::kClassify;
   if (w == "bench") return Command::kBench;
   if (w == "help") return Command::kHelp;
   return std::nullopt;
@@ -129,6 +130,11 @@ Result<Args> parse_args(const std::vector<std::string>& argv) {
           a.sweep_context.push_back(*n);
           p = q + 1;
         }
+      } else if (name == "--neighbours" || name == "--neighbors") {
+        auto x = value(name, v); if (!x) return x.status();
+        auto n = parse_u32(name, *x, 1u << 20); if (!n) return n.status();
+        if (*n < 1) return bad("option " + name + " must be at least 1");
+        a.neighbours = *n;
       } else if (name == "--tokens") { auto x = value(name, v); if (!x) return x.status(); a.tokens_csv = *x; }
       else if (name == "--html") { auto x = value(name, v); if (!x) return x.status(); a.html = *x; }
       else if (name == "--csv") { auto x = value(name, v); if (!x) return x.status(); a.csv = *x; }
@@ -188,6 +194,8 @@ Commands:
   score         bits/byte, bits/char, bits/token of FILE under the model
   distance A B  information distance of two texts under the model
   similar Q C.. rank candidate files by distance to the query
+  classify DIR Q..  assign each query file to a class of labelled examples
+                (DIR holds one folder per class) by k-nearest distance
   bench         compare llmzip with classic compressors on FILE...
 
 Options:
@@ -203,7 +211,8 @@ Options:
       --context N      tokens of context the model sees (default: model's, max 512)
       --frame-bytes N  target frame size in bytes (K/M suffixes; default 16K)
       --method M       ac (arithmetic coding, default), rank-zlib, tbyt
-      --json           machine-readable output (info, tokenize, score, distance, similar)
+      --neighbours K   classify: k of k-nearest (default 1)
+      --json           machine-readable output (info, tokenize, score, distance, similar, classify)
   -v, --verbose        progress on a terminal, more detail
   -q, --quiet          only errors
   -h, --help           this help

@@ -12,7 +12,7 @@
 
 namespace llmzip::cli {
 
-enum class Command { kCompress, kDecompress, kTest, kInfo, kTokenize, kScore, kDistance, kSimilar, kBench, kHelp, kVersion };
+enum class Command { kCompress, kDecompress, kTest, kInfo, kTokenize, kScore, kDistance, kSimilar, kClassify, kBench, kHelp, kVersion };
 
 struct Args {
   Command command = Command::kCompress;
@@ -34,6 +34,8 @@ struct Args {
   std::vector<uint32_t> sweep_context;  // --sweep-context 31,127
   std::string tokens_csv;               // --tokens out.csv
   std::string html;                     // --html out.html
+  // classify options
+  uint32_t neighbours = 1;              // --neighbours K: k of k-nearest
   // bench options
   std::vector<std::string> models;      // bench: -m may repeat
   std::string csv;                      // --csv out.csv

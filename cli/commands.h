@@ -11,6 +11,7 @@ int run_info(const Args& a);
 int run_tokenize(const Args& a);
 int run_score(const Args& a);
 int run_distance(const Args& a);  // distance and similar
+int run_classify(const Args& a);
 int run_bench(const Args& a);
 
 // Prints "llmzip: <message>" to stderr and returns 1.

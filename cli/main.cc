@@ -248,6 +248,7 @@ int dispatch(const Args& a) {
     case Command::kScore: return run_score(a);
     case Command::kDistance:
     case Command::kSimilar: return run_distance(a);
+    case Command::kClassify: return run_classify(a);
     case Command::kBench: return run_bench(a);
   }
   return 1;
