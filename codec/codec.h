@@ -41,9 +41,9 @@ struct Params {
   bool adapt = true;
 };
 constexpr uint32_t kDefaultContext = 512;
-// Default frame size (format.md section 4): input size / 8, at least about one
-// context window of text (4 bytes a token), at most 64 KiB; 16 KiB when the
-// input size is unknown (a pipe).
+// Default frame size (format.md section 4): input size / 8, at least 16 KiB
+// (and four context windows of text), at most 64 KiB (or those four windows);
+// the largest when the input size is unknown (a pipe).
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
 
 struct Progress {
