@@ -93,6 +93,8 @@ Result<Args> parse_args(const std::vector<std::string>& argv) {
       else if (name == "--rm") { st = flag(a.remove_input, true); a.keep = false; }
       else if (name == "--json") st = flag(a.json, true);
       else if (name == "--verify") st = flag(a.verify, true);
+      else if (name == "--adapt") st = flag(a.adapt, true);
+      else if (name == "--no-adapt") st = flag(a.adapt, false);
       else if (name == "--quiet") { a.verbosity = 0; continue; }
       else if (name == "--verbose") { a.verbosity = 2; continue; }
       else if (name == "--output") { auto x = value(name, v); if (!x) return x.status(); a.output = *x; }
@@ -211,6 +213,7 @@ Options:
       --context N      tokens of context the model sees (default: model's, max 512)
       --frame-bytes N  target frame size in bytes (K/M suffixes; default 16K)
       --method M       ac (arithmetic coding, default), rank-zlib, tbyt
+      --no-adapt       the model alone: no online models mixed in (--adapt: default)
       --neighbours K   classify: k of k-nearest (default 1)
       --json           machine-readable output (info, tokenize, score, distance, similar, classify)
   -v, --verbose        progress on a terminal, more detail

@@ -30,6 +30,7 @@ struct Args {
   std::string method = "ac";        // --method
   bool json = false;                // --json
   bool verify = false;              // --verify (implied by --rm)
+  bool adapt = true;                // --adapt (default) / --no-adapt: the adaptive predictor
   // score options
   std::vector<uint32_t> sweep_context;  // --sweep-context 31,127
   std::string tokens_csv;               // --tokens out.csv

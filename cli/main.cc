@@ -35,6 +35,7 @@ codec::Params params_of(const Args& a) {
   p.frame_bytes = a.frame_bytes;
   p.method = *coder::parse_method(a.method);
   p.hash_cdfs = a.verbosity >= 2;
+  p.adapt = a.adapt;
   return p;
 }
 

@@ -64,6 +64,7 @@ codec::ScoreOptions score_options(const Args& a) {
   o.context = a.context;
   o.frame_bytes = a.frame_bytes;
   o.threads = thread_count(a.threads);
+  o.adapt = a.adapt;
   return o;
 }
 

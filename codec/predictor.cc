@@ -43,6 +43,24 @@ int confidence_bucket(uint64_t top) {
   return 3;
 }
 
+// The model's own correction (an adaptive probability map on its top token):
+// contexts are the top probability in 14 steps (finer near 1, where a wrong
+// certainty is costly) times the match model's state (none / agrees with the
+// top token / predicts another).
+constexpr int kTopBuckets = 14;
+constexpr int kApmContexts = kTopBuckets * 3;
+
+int top_bucket(uint64_t top) {
+  if (top < kOne31 / 8) return 0;
+  if (top < kOne31 / 4) return 1;
+  if (top < kOne31 / 2) return 2;
+  // 1 - top in [2^-(k+1), 2^-k) for k = 1, 2, ...: bucket 2 + k, capped.
+  const uint64_t rest = kOne31 - top;
+  int k = 0;
+  while (k < 11 && (rest >> (30 - k)) == 0) ++k;
+  return std::min(3 + k, kTopBuckets - 1);
+}
+
 uint64_t mix_hash(uint64_t h, uint32_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdull;
@@ -169,9 +187,20 @@ class AdaptiveState {
   uint32_t match_ptr_ = 0, match_len_ = 0;  // predicts hist[match_ptr_] when match_len_ > 0
   uint32_t hits_[kMatchBuckets], tries_[kMatchBuckets];
   std::array<std::array<uint32_t, kComponents>, kMixContexts> weights_;
+  // The model's top-token probability as observed, per APM context (2^-31
+  // units; 0: not visited yet).
+  std::array<uint64_t, kApmContexts> apm_{};
   // Set by predict() for update().
   Sparse parts_[kComponents];
-  int mix_ctx_ = 0;
+  int mix_ctx_ = 0, apm_ctx_ = 0;
+  uint32_t argmax_ = 0;
+  uint64_t top_corr_ = 0;  // the corrected model's top probability
+  uint64_t rest_scale_ = kOne16;  // its other tokens' scale (2^-16 units)
+  // The corrected model's probability of `token` (2^-31 units).
+  uint64_t corrected(const coder::FrequencyTable& model, uint32_t token) const {
+    if (token == argmax_) return top_corr_;
+    return (uint64_t(model.freq(token)) * rest_scale_) >> 16;
+  }
   bool followed_ = false;  // set by update() for index()
 };
 
@@ -236,6 +265,20 @@ void AdaptiveState::predict(std::span<const int32_t> hist, StepTables& t) {
   mix_ctx_ = match_bucket(match_len_) * kConfidenceBuckets + confidence_bucket(top);
   const auto& w = weights_[mix_ctx_];
 
+  // The model's correction: its top probability moves halfway to what was
+  // observed in this context, the other tokens scale to make room (by at most
+  // 16x, and the top keeps at least n units so the sums below stay in range).
+  argmax_ = argmax;
+  const int match_state = match_len_ == 0 ? 0 : uint32_t(hist[match_ptr_]) == argmax ? 1 : 2;
+  apm_ctx_ = top_bucket(top) * 3 + match_state;
+  if (apm_[apm_ctx_] == 0) apm_[apm_ctx_] = top;
+  const uint64_t rest = kOne31 - top;  // >= n - 1 >= 1
+  uint64_t corr = (uint64_t(top) + 3 * apm_[apm_ctx_]) / 4;
+  corr = std::clamp<uint64_t>(corr, std::max<uint64_t>(n, kOne31 > 16 * rest ? kOne31 - 16 * rest : 0), kOne31 - rest / 16);
+  corr = std::max<uint64_t>(corr, n);
+  top_corr_ = corr;
+  rest_scale_ = ((kOne31 - corr) << 16) / rest;
+
   // Coefficients: the model's table gets a, component c's sparse part b[c].
   uint64_t a = w[kModel];
   uint64_t bc[kComponents] = {};
@@ -248,10 +291,16 @@ void AdaptiveState::predict(std::span<const int32_t> hist, StepTables& t) {
   const uint64_t mass = kOne31 - n;
   uint32_t* f = t.freqs_.data();
   uint64_t sum = 0;
+  // Corrected model: top - n + 1 + sum over the others of (f - 1) * scale
+  // <= 2^31 - n, so the bound on the total below is the uncorrected one.
+  const uint64_t a_rest = (a * rest_scale_) >> 16;
   for (size_t j = 0; j < n; ++j) {
-    f[j] = uint32_t(1 + ((uint64_t(model.freq(uint32_t(j)) - 1) * a) >> 16));
+    f[j] = uint32_t(1 + ((uint64_t(model.freq(uint32_t(j)) - 1) * a_rest) >> 16));
     sum += f[j];
   }
+  sum -= f[argmax];
+  f[argmax] = uint32_t(1 + (((top_corr_ - n) * a) >> 16));
+  sum += f[argmax];
   for (int c = 1; c < kComponents; ++c) {
     const Sparse& s = parts_[c];
     for (int k = 0; k < s.n; ++k) {
@@ -278,7 +327,7 @@ uint64_t AdaptiveState::component_prob(int c, uint32_t token, uint64_t p_model) 
 void AdaptiveState::update(std::span<const int32_t> hist, int32_t token, const StepTables& t) {
   const uint32_t x = uint32_t(token);
   const uint64_t p_mix = t.mix_.freq(x);
-  const uint64_t p_model = t.model_.freq(x);
+  const uint64_t p_model = corrected(t.model_, x);
 
   // Mixer: w_c <- w_c * (1 + (p_c / p - 1) / 4) (an exponentiated-gradient
   // step on the coded loss, linearised), then renormalized with a floor, so no
@@ -299,6 +348,14 @@ void AdaptiveState::update(std::span<const int32_t> hist, int32_t token, const S
     given += w[c];
   }
   w[kModel] += kOne16 - given;
+
+  // The model's correction learns whether its top token came.
+  {
+    const int64_t target = x == argmax_ ? int64_t(kOne31) : 0;
+    int64_t e = int64_t(apm_[apm_ctx_]);
+    e += (target - e) / 32;
+    apm_[apm_ctx_] = uint64_t(std::max<int64_t>(e, 1));
+  }
 
   // Match model statistics, then follow or drop the match.
   if (match_len_ > 0) {
