@@ -47,7 +47,7 @@ if "$exe" score -q - </dev/null 2>/dev/null; then models+=(-m ""); fi   # built-
 [ -f "$testdata/models/stories260K.gguf" ] && models+=(-m "$testdata/models/stories260K.gguf")
 [ ${#models[@]} -gt 0 ] || { echo "run_bench: no model (no built-in model, no testdata)" >&2; exit 1; }
 
-cmd=(bench -t "$threads" "${models[@]}" "${files[@]}")
+cmd=(bench -f -T "$threads" "${models[@]}" "${files[@]}")
 (cd "$work" && "$exe" "${cmd[@]}" --csv full.csv --markdown table.md --chart chart.svg) >&2
 
 # Sizes only: columns 1-9 of the full CSV (no field there contains a comma).

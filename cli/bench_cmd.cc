@@ -152,11 +152,11 @@ int run_bench(const Args& a) {
   }
 
   if (!a.csv.empty()) {
-    Status st = write_report(a.csv, full.to_csv());
+    Status st = write_report(a.csv, full.to_csv(), a.force);
     if (!st) return report(st);
   }
   if (!a.markdown.empty()) {
-    Status st = write_report(a.markdown, shown_t.to_markdown());
+    Status st = write_report(a.markdown, shown_t.to_markdown(), a.force);
     if (!st) return report(st);
   }
   if (!a.chart.empty()) {
@@ -172,7 +172,8 @@ int run_bench(const Args& a) {
       }
     }
     Status st = write_report(a.chart, render_bar_chart("llmzip bench: compressed size", "bits per byte (lower is better)",
-                                                       groups, "llmzip"));
+                                                       groups, "llmzip"),
+                             a.force);
     if (!st) return report(st);
   }
   if (a.json) {
@@ -188,8 +189,7 @@ int run_bench(const Args& a) {
            ",\"adjusted_bits_per_byte\":" + fmt(bpb(adj, r.bytes), 6) + ",\"compress_seconds\":" + fmt(r.compress_s, 6) +
            ",\"decompress_seconds\":" + fmt(r.decompress_s, 6) + ",\"round_trip\":" + (r.ok ? "true" : "false") + "}";
     }
-    o += "]}\n";
-    std::fputs(o.c_str(), stdout);
+    print_json(o + "]}");
   } else if (a.verbosity >= 1) {
     std::printf("threads: %d (llmzip); classic compressors single-threaded\n%s", threads, shown_t.to_text().c_str());
     std::printf("adjusted = compressed size + model file size; KiB/s = input KiB per second of wall clock\n");

@@ -173,9 +173,10 @@ TEST_F(Cli, ConcatenatedFilesDecodeToTheConcatenation) {
   EXPECT_EQ(run(dir_, "test ab.llmz").status, 0);
   Exec i = run(dir_, "info --json ab.llmz");
   ASSERT_EQ(i.status, 0) << i.err;
-  EXPECT_EQ(count_lines(i.out), 2) << i.out;
-  EXPECT_NE(i.out.find("\"original_size\": " + std::to_string(b.size()) + ","), std::string::npos) << i.out;
-  EXPECT_NE(i.out.find("\"member\": 2, \"members\": 2}"), std::string::npos) << i.out;
+  EXPECT_EQ(count_lines(i.out), 1) << i.out;  // one JSON document, a member per entry
+  EXPECT_EQ(i.out.rfind("{\"files\":[{", 0), 0u) << i.out;
+  EXPECT_NE(i.out.find("\"original_size\":" + std::to_string(b.size()) + ","), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("\"member\":2,\"members\":2,"), std::string::npos) << i.out;
   // Anything after a footer that is not a whole .llmz file is an error, and
   // decompressing to a file then leaves nothing behind.
   spit(dir_ + "/bad.llmz", slurp(dir_ + "/ab.llmz") + "junk");
@@ -278,8 +279,8 @@ TEST_F(Cli, InfoAndVersion) {
   ASSERT_EQ(run(dir_, "a.txt").status, 0);
   Exec i = run(dir_, "info --json a.txt.llmz");
   ASSERT_EQ(i.status, 0) << i.err;
-  EXPECT_NE(i.out.find("\"original_size\": " + std::to_string(text_.size())), std::string::npos) << i.out;
-  EXPECT_NE(i.out.find("\"method\": \"ac\""), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("\"original_size\":" + std::to_string(text_.size())), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("\"method\":\"ac\""), std::string::npos) << i.out;
   Exec v = run(dir_, "--version");
   EXPECT_EQ(v.status, 0);
   EXPECT_EQ(v.out.rfind("llmzip ", 0), 0u) << v.out;
@@ -318,7 +319,10 @@ TEST_F(Cli, TokenizeMatchesLlamaCppIds) {
   EXPECT_EQ(r.out, "15496 995\n");  // gpt-2 ids for "Hello" and " world"
   Exec j = run(dir_, "tokenize --json -m '" + td + "/vocab/ggml-vocab-gpt-2.gguf' t.txt");
   ASSERT_EQ(j.status, 0) << j.err;
-  EXPECT_EQ(j.out, "{\"ids\": [15496, 995], \"pieces\": [\"Hello\", \"Ġworld\"], \"byte_fallback_bytes\": 0}\n");
+  // Each token's bytes losslessly (hex) beside its text; the file is named.
+  EXPECT_EQ(j.out, "{\"file\":\"t.txt\",\"model_path\":\"" + td + "/vocab/ggml-vocab-gpt-2.gguf\",\"bytes\":11,"
+                   "\"ids\":[15496,995],\"tokens\":[{\"id\":15496,\"hex\":\"48656c6c6f\",\"text\":\"Hello\"},"
+                   "{\"id\":995,\"hex\":\"20776f726c64\",\"text\":\" world\"}],\"byte_fallback_bytes\":0}\n");
 }
 
 }  // namespace

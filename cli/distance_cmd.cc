@@ -71,18 +71,20 @@ int run_distance(const Args& a) {
   const std::string qname = shown(a.files[0]);
   const std::string mname = model_label(m, model_path(a));
   if (a.json) {
-    std::string o = "{\"model\":" + json_string(m.name) + ",\"context\":" + std::to_string(effective_context(m, a.context));
+    // distance and similar name things alike: the query, and each other
+    // text as "file" (similar: a ranked list of them).
+    std::string o = "{\"model\":" + json_string(m.name) + ",\"model_path\":" + json_string(m.path) +
+                    ",\"context\":" + std::to_string(effective_context(m, a.context)) + ",\"query\":" + json_string(qname);
     if (!similar) {
-      if (results.empty()) return rc;
-      o += ",\"a\":" + json_string(qname) + ",\"b\":" + json_string(results[0].name) + "," + json_distance(results[0].d) + "}\n";
+      if (!results.empty()) o += ",\"file\":" + json_string(results[0].name) + "," + json_distance(results[0].d);
     } else {
-      o += ",\"query\":" + json_string(qname) + ",\"candidates\":[";
+      o += ",\"candidates\":[";
       for (size_t i = 0; i < results.size(); ++i)
         o += std::string(i ? "," : "") + "{\"rank\":" + std::to_string(i + 1) + ",\"file\":" + json_string(results[i].name) +
              "," + json_distance(results[i].d) + "}";
-      o += "]}\n";
+      o += "]";
     }
-    std::fputs(o.c_str(), stdout);
+    print_json(o + "}");
     return rc;
   }
   if (a.verbosity == 0) return rc;

@@ -1,8 +1,11 @@
 // llmzip command line: gzip/zstd conventions on top of codec/.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -14,36 +17,35 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/help.h"
 #include "cli/measure_io.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
 #include "codec/codec.h"
+#include "common/mapped_file.h"
+#include "container/reader.h"
 
 namespace llmzip::cli {
 namespace {
-
-constexpr const char* kSuffix = ".llmz";
 
 bool ends_with(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
 codec::Params params_of(const Args& a) {
+  const LevelSettings& lv = level_settings(a.level ? a.level : kDefaultLevel);
   codec::Params p;
   p.threads = thread_count(a.threads);
-  p.context = a.context;
-  p.frame_bytes = a.frame_bytes;
+  p.context = a.context ? a.context : lv.context;
+  p.frame_bytes = a.frame_bytes ? a.frame_bytes : lv.frame_bytes;
+  p.adapt = a.adapt.value_or(lv.adapt);
   p.method = *coder::parse_method(a.method);
   p.hash_cdfs = a.verbosity >= 2;
-  p.adapt = a.adapt;
   return p;
 }
 
 // One line naming the file and the cause, as every error is reported.
-int fail(const Status& st) {
-  std::fprintf(stderr, "llmzip: %s\n", st.message().c_str());
-  return 1;
-}
+int fail(const Status& st) { return report(st); }
 
 // The model, loaded once on first use: -m, else $LLMZIP_MODEL, else built-in.
 class ModelSource {
@@ -69,11 +71,50 @@ class ModelSource {
   std::unique_ptr<codec::LoadedModel> model_;
 };
 
+// What one input amounted to, for the total line of several files.
+struct Outcome {
+  uint64_t raw = 0, packed = 0;  // uncompressed and compressed bytes
+  bool passed_through = false;   // -dcf copied it unchanged
+};
+
+// Serves `prefix` (bytes already read to look at the magic) before the rest.
+class PrefixedSource : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, ByteSource& rest) : prefix_(std::move(prefix)), rest_(rest) {}
+  Result<size_t> read(void* buf, size_t n) override {
+    if (pos_ < prefix_.size()) {
+      const size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return rest_.read(buf, n);
+  }
+  int64_t size_hint() const override { return rest_.size_hint(); }
+  const std::string& name() const override { return rest_.name(); }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  ByteSource& rest_;
+};
+
+// The original size an archive's footer records, when `path` is one whole
+// regular .llmz file; -1 otherwise (a pipe, a concatenation, a damaged file:
+// decompress reports those properly).
+int64_t archive_original_size(const std::string& path) {
+  auto mf = MappedFile::open(path);
+  if (!mf) return -1;
+  auto r = container::ArchiveReader::open((*mf)->data(), (*mf)->size(), path);
+  return r ? int64_t(r->footer().total_original_size) : -1;
+}
+
 // Compress, decompress or test one input. `in_name` is a path or "-".
-Status process_one(const Args& a, ModelSource& models, const std::string& in_name) {
+Status process_one(const Args& a, ModelSource& models, const std::string& in_name, Outcome* outcome) {
   const bool decompressing = a.command != Command::kCompress;
   const bool testing = a.command == Command::kTest;
   const bool from_stdin = in_name == "-";
+  const std::string& suffix = a.suffix;
 
   // Decide where the output goes.
   std::string out_name;  // empty: stdout (or nowhere for test)
@@ -83,17 +124,17 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     } else if (a.to_stdout || from_stdin) {
       out_name = "";
     } else if (!decompressing) {
-      if (ends_with(in_name, kSuffix))
-        return Status(ErrorCode::kInvalidArgument, in_name + ": already has the " + std::string(kSuffix) +
+      if (ends_with(in_name, suffix))
+        return Status(ErrorCode::kInvalidArgument, in_name + ": already has the " + suffix +
                                                        " suffix, skipped (use -c or -o to compress it anyway)");
-      out_name = in_name + kSuffix;
+      out_name = in_name + suffix;
     } else {
-      if (!ends_with(in_name, kSuffix))
+      if (!ends_with(in_name, suffix))
         return Status(ErrorCode::kInvalidArgument,
-                      in_name + ": unknown suffix, expected " + kSuffix + " (use -o or -c to choose the output)");
-      out_name = in_name.substr(0, in_name.size() - 5);
+                      in_name + ": unknown suffix, expected " + suffix + " (use -S SUF, -o or -c to choose the output)");
+      out_name = in_name.substr(0, in_name.size() - suffix.size());
       if (out_name.empty() || out_name.back() == '/')
-        return Status(ErrorCode::kInvalidArgument, in_name + ": no name left after removing " + kSuffix +
+        return Status(ErrorCode::kInvalidArgument, in_name + ": no name left after removing " + suffix +
                                                        " (use -o or -c)");
     }
   }
@@ -113,7 +154,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   if (!from_stdin) {
     struct stat st;
     if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped");
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped (use -r to walk it)");
     in = std::fopen(in_name.c_str(), "rb");
     if (!in) return Status(ErrorCode::kIo, in_name + ": cannot open for reading");
     in_holder.reset(in);
@@ -124,7 +165,38 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
       return Status(ErrorCode::kInvalidArgument, in_name + ": input and output are the same file");
   }
   const std::string shown_in = from_stdin ? "<stdin>" : in_name;
-  FileSource source(in, shown_in, in_size);
+  FileSource file_source(in, shown_in, in_size);
+  ByteSource* source = &file_source;
+
+  // -dcf: what is not an archive passes through unchanged, as zcat -f does.
+  std::unique_ptr<PrefixedSource> prefixed;
+  if (decompressing && !testing && to_stdout && a.force) {
+    char head[sizeof container::kFileMagic];
+    size_t got = 0;
+    while (got < sizeof head) {
+      auto n = file_source.read(head + got, sizeof head - got);
+      if (!n) return n.status();
+      if (*n == 0) break;
+      got += *n;
+    }
+    prefixed = std::make_unique<PrefixedSource>(std::string(head, got), file_source);
+    source = prefixed.get();
+    if (got < sizeof head || std::memcmp(head, container::kFileMagic, sizeof head) != 0) {
+      std::vector<char> buf(1 << 16);
+      uint64_t copied = 0;
+      for (;;) {
+        auto n = source->read(buf.data(), buf.size());
+        if (!n) return n.status();
+        if (*n == 0) break;
+        if (std::fwrite(buf.data(), 1, *n, stdout) != *n) return Status(ErrorCode::kIo, "<stdout>: write error");
+        copied += *n;
+      }
+      if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
+      if (a.verbosity >= 2) std::fprintf(stderr, "%s: not an .llmz file, passed through (%llu bytes)\n", shown_in.c_str(), (unsigned long long)copied);
+      *outcome = {copied, copied, true};
+      return Status::ok();
+    }
+  }
 
   auto model = models.get();
   if (!model) return model.status();
@@ -141,14 +213,31 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   NullSink null_sink;
   ByteSink& sink = testing ? static_cast<ByteSink&>(null_sink) : file_sink;
 
-  const bool show_progress = a.verbosity >= 1 && isatty(STDERR_FILENO);
+  // Progress counts uncompressed bytes both ways: decompressing, the decoded
+  // bytes against the original size the footer records.
+  const bool show_progress = a.progress == 1 || (a.progress < 0 && a.verbosity >= 1 && isatty(STDERR_FILENO));
+  const int64_t raw_total = !decompressing ? in_size : (show_progress && !from_stdin ? archive_original_size(in_name) : -1);
   ProgressLine progress(show_progress, shown_in);
-  auto on_progress = [&](const codec::Progress& p) { progress.update(p.in_bytes, p.out_bytes, p.in_total, p.settled_in, p.settled_out, decompressing); };
+  auto on_progress = [&](const codec::Progress& p) {
+    if (!decompressing) {
+      progress.update(p.in_bytes, raw_total, p.in_bytes ? 8.0 * double(p.out_bytes) / double(p.in_bytes) : -1.0);
+    } else {
+      const double bpb = raw_total > 0 && in_size > 0 ? 8.0 * double(in_size) / double(raw_total)
+                         : p.settled_out ? 8.0 * double(p.settled_in) / double(p.settled_out) : -1.0;
+      progress.update(p.out_bytes, raw_total, bpb);
+    }
+  };
 
   codec::Params params = params_of(a);
+  // A level's context is clamped to what the model was trained on (an
+  // explicit --context is not: make_header reports it).
+  const int64_t n_ctx_train = (*model)->model->config().n_ctx_train;
+  if (!a.context && n_ctx_train > 0 && params.context > uint64_t(n_ctx_train)) params.context = uint32_t(n_ctx_train);
   codec::Stats stats;
-  Status st = decompressing ? codec::decompress(**model, source, sink, params, on_progress, &stats)
-                            : codec::compress(**model, source, sink, params, on_progress, &stats);
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = decompressing ? codec::decompress(**model, *source, sink, params, on_progress, &stats)
+                            : codec::compress(**model, *source, sink, params, on_progress, &stats);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.clear();
   if (!st) return st;  // out_file's destructor removes the temporary file
 
@@ -179,34 +268,78 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
       return Status(ErrorCode::kIo, in_name + ": cannot remove input: " + std::strerror(errno));
   }
 
+  const uint64_t raw = decompressing ? stats.out_bytes : stats.in_bytes;
+  const uint64_t packed = decompressing ? stats.in_bytes : stats.out_bytes;
+  *outcome = {raw, packed, false};
   if (a.verbosity >= 2 || (a.verbosity >= 1 && isatty(STDERR_FILENO) && !to_stdout) || (testing && a.verbosity >= 1)) {
-    uint64_t raw = decompressing ? stats.out_bytes : stats.in_bytes;
-    uint64_t packed = decompressing ? stats.in_bytes : stats.out_bytes;
     double bpb = raw ? 8.0 * double(packed) / double(raw) : 0.0;
-    // -v adds the fingerprint of every frequency table: equal on both sides.
-    char hash[48] = "";
-    if (params.hash_cdfs) std::snprintf(hash, sizeof hash, ", cdf hash %016llx", (unsigned long long)stats.cdf_hash);
+    // -v adds the fingerprint of every frequency table: equal on both sides;
+    // -vv the frames, tokens, time and the settings used.
+    std::string extra;
+    char b[256];
+    if (params.hash_cdfs) {
+      std::snprintf(b, sizeof b, ", cdf hash %016llx", (unsigned long long)stats.cdf_hash);
+      extra += b;
+    }
+    if (a.verbosity >= 3) {
+      std::snprintf(b, sizeof b, "; %llu frames (%llu stored), %llu tokens, %.2f s, %.1f KiB/s",
+                    (unsigned long long)stats.frames, (unsigned long long)stats.raw_frames,
+                    (unsigned long long)stats.tokens, secs, secs > 0 ? double(raw) / 1024.0 / secs : 0.0);
+      extra += b;
+      if (!decompressing) {
+        auto h = codec::make_header(**model, params, in_size);
+        if (h) {
+          std::snprintf(b, sizeof b, "; level %d: context %u, frames of %u bytes, adapt %s, method %s",
+                        a.level ? a.level : kDefaultLevel, h->n_ctx, h->frame_bytes, params.adapt ? "on" : "off",
+                        a.method.c_str());
+          extra += b;
+        }
+      }
+    }
     if (testing)
       std::fprintf(stderr, "%s: OK (%llu bytes, %llu frames%s)\n", shown_in.c_str(), (unsigned long long)raw,
-                   (unsigned long long)stats.frames, hash);
+                   (unsigned long long)stats.frames, extra.c_str());
     else
       std::fprintf(stderr, "%s: %llu => %llu bytes (%.3f bits/byte, %.2f%%%s)%s%s\n", shown_in.c_str(),
                    (unsigned long long)(decompressing ? packed : raw), (unsigned long long)(decompressing ? raw : packed),
-                   bpb, raw ? 100.0 * double(packed) / double(raw) : 0.0, hash, out_name.empty() ? "" : ", ",
+                   bpb, raw ? 100.0 * double(packed) / double(raw) : 0.0, extra.c_str(), out_name.empty() ? "" : ", ",
                    out_name.c_str());
   }
   return Status::ok();
 }
 
 int run_codec(const Args& a) {
-  std::vector<std::string> inputs = a.files;
-  if (inputs.empty()) inputs.push_back("-");
+  int rc = 0;
+  size_t skipped = 0;
+  const std::vector<std::string> inputs = expand_inputs(a, &rc, &skipped);
   if (!a.output.empty() && inputs.size() > 1) return fail(Status(ErrorCode::kInvalidArgument, "-o needs exactly one input file"));
   ModelSource models(a);
-  int rc = 0;
+  uint64_t raw = 0, packed = 0;
+  size_t done = 0, failed = 0;
   for (const auto& f : inputs) {
-    Status st = process_one(a, models, f);
-    if (!st) rc = fail(st);
+    Outcome o;
+    Status st = process_one(a, models, f, &o);
+    if (!st) {
+      rc = fail(st);
+      ++failed;
+      continue;
+    }
+    ++done;
+    raw += o.raw;
+    packed += o.packed;
+  }
+  // A total line for several files, as zstd prints one.
+  const bool chatty = a.verbosity >= 2 || (a.verbosity >= 1 && (isatty(STDERR_FILENO) || a.command == Command::kTest));
+  if (chatty && inputs.size() + skipped > 1) {
+    const char* verb = a.command == Command::kCompress ? "compressed" : a.command == Command::kTest ? "tested" : "decompressed";
+    std::string tail;
+    if (failed) tail += ", " + std::to_string(failed) + " failed";
+    if (skipped) tail += ", " + std::to_string(skipped) + " skipped";
+    std::fprintf(stderr, "%zu file%s %s: %.2f %% (%llu => %llu bytes, %.3f bits/byte)%s\n", done, done == 1 ? "" : "s",
+                 verb, raw ? 100.0 * double(packed) / double(raw) : 0.0,
+                 (unsigned long long)(a.command == Command::kCompress ? raw : packed),
+                 (unsigned long long)(a.command == Command::kCompress ? packed : raw),
+                 raw ? 8.0 * double(packed) / double(raw) : 0.0, tail.c_str());
   }
   return rc;
 }
@@ -223,27 +356,43 @@ int main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
   auto args = parse_args(words);
   if (!args) {
-    std::fprintf(stderr, "llmzip: %s\n", args.status().message().c_str());
+    // Even a command line that does not parse gives one JSON document with --json.
+    bool json = false;
+    for (const auto& w : words) {
+      if (w == "--") break;
+      json |= w == "--json";
+    }
+    set_json_mode(json);
+    report(args.status());
+    if (json) print_json("{}");
     return 1;
   }
+  set_json_mode(args->json);
   install_cleanup_handlers();
+  int rc;
   try {
-    return dispatch(*args);
+    rc = dispatch(*args);
   } catch (const std::bad_alloc&) {
     // Temporary outputs are removed by their destructors during unwinding.
-    std::fprintf(stderr, "llmzip: out of memory\n");
-    return 1;
+    rc = report(llmzip::Status(llmzip::ErrorCode::kInternal, "out of memory"));
   }
+  if (args->json && !json_printed()) print_json("{}");
+  return rc;
 }
 
 namespace llmzip::cli {
 int dispatch(const Args& a) {
   switch (a.command) {
-    case Command::kHelp: std::fputs(usage_text(), stdout); return 0;
+    case Command::kHelp: {
+      const std::string h = a.help_topic ? command_help(*a.help_topic) : usage_text();
+      std::fputs(h.c_str(), stdout);
+      return 0;
+    }
     case Command::kVersion: print_version(); return 0;
     case Command::kCompress:
     case Command::kDecompress:
     case Command::kTest: return run_codec(a);
+    case Command::kList: return run_list(a);
     case Command::kInfo: return run_info(a);
     case Command::kTokenize: return run_tokenize(a);
     case Command::kScore: return run_score(a);

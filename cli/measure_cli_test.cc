@@ -113,10 +113,10 @@ class MeasureCli : public ::testing::Test {
 };
 
 TEST_F(MeasureCli, ScoreJsonNumbersAreConsistent) {
-  Output r = run("score --json -t 2 -m " + model_ + " " + story_);
+  Output r = run("score --json -T 2 -m " + model_ + " " + story_);
   ASSERT_EQ(r.status, 0) << r.out;
   const double bytes = json_number(r.out, "bytes"), chars = json_number(r.out, "chars"),
-               tokens = json_number(r.out, "tokens"), bits = json_number(r.out, "bits");
+               tokens = json_number(r.out, "tokens"), bits = json_number(r.out, "model_bits");
   EXPECT_EQ(bytes, double(slurp(story_).size()));
   EXPECT_EQ(chars, bytes);  // the sample is ASCII
   EXPECT_GT(tokens, 100);
@@ -128,7 +128,7 @@ TEST_F(MeasureCli, ScoreJsonNumbersAreConsistent) {
   // A trained model on its own genre beats 2 bits/byte; English prose of
   // another kind costs it clearly more.
   EXPECT_LT(bits / bytes, 2.0);
-  Output e = run("score --json -t 2 -m " + model_ + " " + english_);
+  Output e = run("score --json -T 2 -m " + model_ + " " + english_);
   ASSERT_EQ(e.status, 0);
   EXPECT_GT(json_number(e.out, "bits_per_byte"), bits / bytes + 0.5);
 }
@@ -137,17 +137,17 @@ TEST_F(MeasureCli, ScoreJsonNumbersAreConsistent) {
 // within the coder's overhead, for one frame and for many.
 TEST_F(MeasureCli, ScoreAgreesWithCompressedPayload) {
   for (const char* frame : {"", "--frame-bytes 200 "}) {
-    Output s = run(std::string("score --json -t 2 ") + frame + "-m " + model_ + " " + story_);
+    Output s = run(std::string("score --json -T 2 ") + frame + "-m " + model_ + " " + story_);
     ASSERT_EQ(s.status, 0);
     const std::string arc = tmp_ + "/s.llmz";
-    ASSERT_EQ(run(std::string("-f -q -t 2 ") + frame + "-m " + model_ + " -o " + arc + " " + story_).status, 0);
-    Output info = run("info --json -m " + model_ + " " + arc);
+    ASSERT_EQ(run(std::string("-f -q -T 2 ") + frame + "-m " + model_ + " -o " + arc + " " + story_).status, 0);
+    Output info = run("info --json " + arc);
     ASSERT_EQ(info.status, 0);
     const double frames = json_number(info.out, "frames");
     EXPECT_EQ(frames, json_number(s.out, "frames")) << frame;
     EXPECT_EQ(json_number(info.out, "tokens"), json_number(s.out, "tokens")) << frame;
     const double payload_bits = json_number(info.out, "bits_per_token") * json_number(info.out, "tokens");
-    const double bits = json_number(s.out, "bits");
+    const double bits = json_number(s.out, "container_bits");
     EXPECT_GE(payload_bits, bits - 0.5) << frame;
     EXPECT_LE(payload_bits, bits * 1.001 + 16 * frames) << frame;
   }
@@ -155,48 +155,52 @@ TEST_F(MeasureCli, ScoreAgreesWithCompressedPayload) {
 
 TEST_F(MeasureCli, TokensCsvReassemblesTheTextAndSumsToTheTotal) {
   const std::string csv = tmp_ + "/t.csv";
-  Output r = run("score --json -t 2 -m " + model_ + " --tokens " + csv + " " + story_);
+  Output r = run("score --json -T 2 -m " + model_ + " --tokens " + csv + " " + story_);
   ASSERT_EQ(r.status, 0);
   std::istringstream in(slurp(csv));
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "offset,token_id,text,bits,rank,entropy_bits");
+  EXPECT_EQ(line, "offset,token_id,text,model_bits,coder_bits,stored,rank,entropy_bits");
   std::string text;
-  double sum = 0;
+  double model_sum = 0, coder_sum = 0;
   size_t n = 0, top = 0;
   while (std::getline(in, line)) {
     const auto f = csv_split(line);
-    ASSERT_EQ(f.size(), 6u) << line;
+    ASSERT_EQ(f.size(), 8u) << line;
     EXPECT_EQ(std::stoull(f[0]), text.size());  // offsets are contiguous
     text += unescape(f[2]);
     const double bits = std::stod(f[3]);
     EXPECT_GE(bits, 0);
-    EXPECT_GE(std::stod(f[5]), 0);
-    sum += bits;
-    top += f[4] == "0";
+    EXPECT_GE(std::stod(f[4]), 0);
+    EXPECT_EQ(f[5], "0");  // the model codes its own genre: no frame stored
+    EXPECT_GE(std::stod(f[7]), 0);
+    model_sum += bits;
+    coder_sum += std::stod(f[4]);
+    top += f[6] == "0";
     ++n;
   }
   EXPECT_EQ(text, slurp(story_));
   EXPECT_EQ(double(n), json_number(r.out, "tokens"));
-  EXPECT_NEAR(sum, json_number(r.out, "bits"), 0.01 + n * 0.00005);
+  EXPECT_NEAR(model_sum, json_number(r.out, "model_bits"), 0.01 + n * 0.00005);
+  EXPECT_NEAR(coder_sum, json_number(r.out, "coder_bits"), 0.01 + n * 0.00005);
   EXPECT_GT(top, n / 2);  // the model's first choice is usually right on its own genre
 }
 
 // LLMZip's memory sweep: more context, fewer bits, on a text that needs it.
 TEST_F(MeasureCli, SweepContextGivesOneRowPerContext) {
-  Output r = run("score --json -t 2 --sweep-context 31,127,511 -m " + model_ + " " + story_);
+  Output r = run("score --json -T 2 --sweep-context 31,127,511 -m " + model_ + " " + story_);
   ASSERT_EQ(r.status, 0);
   std::vector<double> ctx, bits;
   for (size_t p = r.out.find("{\"file\""); p != std::string::npos; p = r.out.find("{\"file\"", p + 1)) {
     ctx.push_back(json_number(r.out, "context", p));
-    bits.push_back(json_number(r.out, "bits", p));
+    bits.push_back(json_number(r.out, "model_bits", p));
   }
   ASSERT_EQ(ctx.size(), 3u);
   EXPECT_EQ(ctx, (std::vector<double>{31, 127, 511}));
   EXPECT_GT(bits[0], bits[1]);
   EXPECT_GT(bits[1], bits[2]);
-  Output t = run("score -t 2 --sweep-context 31,127,511 -m " + model_ + " " + story_);
-  Output total = run("score -t 2 -m " + model_ + " " + story_ + " " + english_);
+  Output t = run("score -T 2 --sweep-context 31,127,511 -m " + model_ + " " + story_);
+  Output total = run("score -T 2 -m " + model_ + " " + story_ + " " + english_);
   ASSERT_EQ(total.status, 0);
   EXPECT_NE(total.out.find("\ntotal "), std::string::npos) << total.out;
   ASSERT_EQ(t.status, 0);
@@ -206,7 +210,7 @@ TEST_F(MeasureCli, SweepContextGivesOneRowPerContext) {
 
 TEST_F(MeasureCli, HtmlHasOneSpanPerToken) {
   const std::string html = tmp_ + "/s.html";
-  Output r = run("score --json -t 2 -m " + model_ + " --html " + html + " " + story_);
+  Output r = run("score --json -T 2 -m " + model_ + " --html " + html + " " + story_);
   ASSERT_EQ(r.status, 0);
   const std::string page = slurp(html);
   size_t spans = 0;
@@ -248,20 +252,20 @@ TEST_F(MeasureCli, SimilarRanksTheParaphraseFirst) {
       "One morning, they made a big chocolate cake for her dad. Sue put a yellow candle on top. When dad "
       "came home, he smiled and gave Sue a big hug. They ate the cake together and laughed. It was the "
       "best day ever.\n");
-  Output r = run("similar --json -t 2 -m " + model_ + " " + q + " " + other + " " + para);
+  Output r = run("similar --json -T 2 -m " + model_ + " " + q + " " + other + " " + para);
   ASSERT_EQ(r.status, 0) << r.out;
   const size_t first = r.out.find("\"rank\":1,");
   ASSERT_NE(first, std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(para, first), r.out.find("\"file\":", first) + 8) << r.out;
   EXPECT_LT(json_number(r.out, "nid", first), json_number(r.out, "nid", r.out.find("\"rank\":2,")));
-  Output d = run("distance --json -t 2 -m " + model_ + " " + q + " " + para);
+  Output d = run("distance --json -T 2 -m " + model_ + " " + q + " " + para);
   ASSERT_EQ(d.status, 0);
   EXPECT_NEAR(json_number(d.out, "nid"), json_number(r.out, "nid", first), 1e-6);
 }
 
 TEST_F(MeasureCli, BenchRoundTripsEveryMethodAndCompressor) {
   const std::string csv = tmp_ + "/b.csv", md = tmp_ + "/b.md", svg = tmp_ + "/b.svg";
-  Output r = run("bench -q -t 2 -m " + model_ + " --csv " + csv + " --markdown " + md + " --chart " + svg + " " + story_);
+  Output r = run("bench -q -T 2 -m " + model_ + " --csv " + csv + " --markdown " + md + " --chart " + svg + " " + story_);
   ASSERT_EQ(r.status, 0);
   std::istringstream in(slurp(csv));
   std::string line;
@@ -294,7 +298,7 @@ TEST_F(MeasureCli, BenchRoundTripsEveryMethodAndCompressor) {
   for (const auto& c : classic_compressors()) classics += !find_on_path(c.program).empty();
   EXPECT_EQ(names.size(), 3 + classics);
   EXPECT_NE(slurp(md).find("| llmzip ac |"), std::string::npos);
-  Output j = run("bench --json -t 2 -m " + model_ + " " + story_);
+  Output j = run("bench --json -T 2 -m " + model_ + " " + story_);
   ASSERT_EQ(j.status, 0);
   size_t ok = 0;
   for (size_t p = j.out.find("\"round_trip\":true"); p != std::string::npos; p = j.out.find("\"round_trip\":true", p + 1)) ++ok;
@@ -310,19 +314,19 @@ TEST(MeasureCliBuiltin, ScoreDistanceAndBenchWork) {
   const std::string dir = tmpl, a = dir + "/a.txt", b = dir + "/b.txt";
   std::ofstream(a) << "The quick brown fox jumps over the lazy dog. The dog sleeps in the sun all day long.\n";
   std::ofstream(b) << "A quick brown fox jumped over a lazy dog, and the dog slept in the sun all day.\n";
-  Output probe = run("score -q -t 2 " + a);
+  Output probe = run("score -q -T 2 " + a);
   if (probe.status != 0) {
     std::system(("rm -rf " + dir).c_str());
     GTEST_SKIP() << "this llmzip has no built-in model";
   }
-  Output sc = run("score --json -t 2 " + a);
+  Output sc = run("score --json -T 2 " + a);
   ASSERT_EQ(sc.status, 0);
   EXPECT_EQ(json_number(sc.out, "bytes"), 85);
-  EXPECT_GT(json_number(sc.out, "bits"), 0);
-  Output d = run("distance --json -t 2 " + a + " " + b);
+  EXPECT_GT(json_number(sc.out, "model_bits"), 0);
+  Output d = run("distance --json -T 2 " + a + " " + b);
   ASSERT_EQ(d.status, 0);
   EXPECT_GT(json_number(d.out, "nid"), 0);
-  Output bench = run("bench --json -q -t 2 -m \"\" " + a);
+  Output bench = run("bench --json -q -T 2 -m \"\" " + a);
   ASSERT_EQ(bench.status, 0) << bench.out;
   EXPECT_NE(bench.out.find("\"compressor\":\"llmzip tbyt\""), std::string::npos);
   EXPECT_EQ(bench.out.find("\"round_trip\":false"), std::string::npos);

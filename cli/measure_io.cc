@@ -29,8 +29,8 @@ Result<std::string> read_input(const std::string& name) {
   return data;
 }
 
-Status write_report(const std::string& path, const std::string& content) {
-  auto out = OutputFile::create(path, /*force=*/true);
+Status write_report(const std::string& path, const std::string& content, bool force) {
+  auto out = OutputFile::create(path, force);
   if (!out) return out.status();
   if (std::fwrite(content.data(), 1, content.size(), (*out)->stream()) != content.size())
     return Status(ErrorCode::kIo, path + ": write error");
@@ -64,7 +64,7 @@ codec::ScoreOptions score_options(const Args& a) {
   o.context = a.context;
   o.frame_bytes = a.frame_bytes;
   o.threads = thread_count(a.threads);
-  o.adapt = a.adapt;
+  o.adapt = a.adapt.value_or(true);
   return o;
 }
 

@@ -17,9 +17,9 @@ namespace llmzip::cli {
 Result<std::string> read_input(const std::string& name);
 
 // Writes a report (HTML, CSV, SVG, markdown) atomically: to a temporary file
-// in the same folder, renamed over `path` when complete. Reports are
-// regenerated often (bench/run_bench.sh), so an existing file is replaced.
-Status write_report(const std::string& path, const std::string& content);
+// in the same folder, renamed over `path` when complete. An existing file is
+// replaced only with `force` (-f), like every other output (kExists otherwise).
+Status write_report(const std::string& path, const std::string& content, bool force);
 
 // The context window the codec uses for `requested` tokens (0: the default,
 // min(model's training context, codec::kDefaultContext)), for display.
@@ -30,10 +30,10 @@ uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested);
 // built-in model's name with "(built-in)" when `requested` is "".
 std::string model_label(const codec::LoadedModel& m, const std::string& requested);
 
-// Worker threads for -t (0: all cores).
+// Worker threads for -T (0: all cores).
 int thread_count(int requested);
 
-// Scoring options from the command line: --context, --frame-bytes, -t.
+// Scoring options from the command line: --context, --frame-bytes, -T, --adapt/--no-adapt.
 codec::ScoreOptions score_options(const Args& a);
 
 }  // namespace llmzip::cli

@@ -13,34 +13,37 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-void ProgressLine::update(uint64_t in_done, uint64_t out_done, int64_t in_total, uint64_t settled_in,
-                          uint64_t settled_out, bool decompressing) {
+std::string ProgressLine::format(const std::string& label, uint64_t raw_done, int64_t raw_total, double bits_per_byte,
+                                 double seconds) {
+  const double speed = seconds > 0 ? double(raw_done) / seconds : 0;
+  std::string s = label + ": " + human_bytes(double(raw_done));
+  if (raw_total > 0) s += " / " + human_bytes(double(raw_total));
+  char b[96];
+  if (raw_total > 0) {
+    std::snprintf(b, sizeof b, " (%.0f%%)", 100.0 * double(raw_done) / double(raw_total));
+    s += b;
+  }
+  s += "  " + human_bytes(speed) + "/s";
+  if (bits_per_byte >= 0) {
+    std::snprintf(b, sizeof b, "  %.3f bits/byte", bits_per_byte);
+    s += b;
+  }
+  if (raw_total > 0 && raw_done > 0 && speed > 0 && uint64_t(raw_total) >= raw_done) {
+    const double eta = (double(raw_total) - double(raw_done)) / speed;
+    std::snprintf(b, sizeof b, "  ETA %dm%02ds", int(eta) / 60, int(eta) % 60);
+    s += b;
+  }
+  return s;
+}
+
+void ProgressLine::update(uint64_t raw_done, int64_t raw_total, double bits_per_byte) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
   last_ = now;
-  double secs = std::chrono::duration<double>(now - start_).count();
-  // Speed is measured on the uncompressed side in both directions.
-  double raw = decompressing ? double(out_done) : double(in_done);
-  double speed = secs > 0 ? raw / secs : 0;
-  char line[256];
-  int n = std::snprintf(line, sizeof line, "\r%s: %s", label_.c_str(), human_bytes(double(in_done)).c_str());
-  if (in_total > 0) n += std::snprintf(line + n, sizeof line - n, " / %s", human_bytes(double(in_total)).c_str());
-  n += std::snprintf(line + n, sizeof line - n, "  %s/s", human_bytes(speed).c_str());
-  if (settled_in > 0 && settled_out > 0) {
-    double bpb = decompressing ? 8.0 * double(settled_in) / double(settled_out)
-                               : 8.0 * double(settled_out) / double(settled_in);
-    n += std::snprintf(line + n, sizeof line - n, "  %.3f bits/byte", bpb);
-  }
-  if (in_total > 0 && in_done > 0 && speed > 0 && !decompressing) {
-    double eta = (double(in_total) - double(in_done)) / speed;
-    n += std::snprintf(line + n, sizeof line - n, "  ETA %dm%02ds", int(eta) / 60, int(eta) % 60);
-  } else if (in_total > 0 && in_done > 0 && decompressing && secs > 0) {
-    double eta = secs * (double(in_total) / double(in_done) - 1.0);
-    n += std::snprintf(line + n, sizeof line - n, "  ETA %dm%02ds", int(eta) / 60, int(eta) % 60);
-  }
-  std::snprintf(line + n, sizeof line - n, "\x1b[K");
-  std::fputs(line, stderr);
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const std::string line = "\r" + format(label_, raw_done, raw_total, bits_per_byte, secs) + "\x1b[K";
+  std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -1,5 +1,6 @@
-// One-line progress on a terminal's stderr: bytes done, speed, current ratio,
-// ETA. Redrawn at most 10 times a second; prints nothing when disabled.
+// One-line progress on a terminal's stderr: uncompressed bytes done (of the
+// total when known), speed, current bits/byte, ETA. Redrawn at most 10 times
+// a second; prints nothing when disabled.
 #pragma once
 
 #include <chrono>
@@ -12,10 +13,14 @@ class ProgressLine {
  public:
   ProgressLine(bool enabled, std::string label) : enabled_(enabled), label_(std::move(label)) {}
   ~ProgressLine() { clear(); }
-  // settled_in/out: the input and output of completed frames (for the ratio).
-  void update(uint64_t in_done, uint64_t out_done, int64_t in_total, uint64_t settled_in, uint64_t settled_out,
-              bool decompressing);
+  // raw_done: uncompressed bytes so far (read when compressing, decoded when
+  // decompressing); raw_total: the uncompressed size, -1 if unknown;
+  // bits_per_byte: the ratio so far, < 0 if not known yet.
+  void update(uint64_t raw_done, int64_t raw_total, double bits_per_byte);
   void clear();
+  // The text update() draws (without the carriage return and erase codes).
+  static std::string format(const std::string& label, uint64_t raw_done, int64_t raw_total, double bits_per_byte,
+                            double seconds);
 
  private:
   bool enabled_;

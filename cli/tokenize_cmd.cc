@@ -1,4 +1,5 @@
-// llmzip tokenize -m MODEL [FILE|-] [--json]
+// llmzip tokenize -m MODEL [FILE|-] [--json]: the tokenizer's ids for the raw
+// bytes; --json gives each token's bytes losslessly (hex) beside its text.
 #include <cstdio>
 #include <string>
 
@@ -35,11 +36,23 @@ int run_tokenize(const Args& a) {
   if (!ids) return report(Status(ids.status().code(), (name == "-" ? std::string("<stdin>") : name) + ": " + ids.status().message()));
   std::string out;
   if (a.json) {
-    out = "{\"ids\": [";
-    for (size_t i = 0; i < ids->size(); ++i) out += (i ? ", " : "") + std::to_string((*ids)[i]);
-    out += "], \"pieces\": [";
-    for (size_t i = 0; i < ids->size(); ++i) out += (i ? ", " : "") + json_string(tok->tokenizer->piece((*ids)[i]));
-    out += "], \"byte_fallback_bytes\": " + std::to_string(stats.byte_fallback_bytes) + "}\n";
+    // Each token's bytes as hex (lossless: byte tokens and partial UTF-8
+    // included) and as text (json_string: invalid UTF-8 bytes as \u00XX).
+    static const char* kHex = "0123456789abcdef";
+    out = "{\"file\":" + json_string(name == "-" ? "<stdin>" : name) + ",\"model_path\":" + json_string(model_path(a).empty() ? "<built-in>" : model_path(a)) +
+          ",\"bytes\":" + std::to_string(text->size()) + ",\"ids\":[";
+    for (size_t i = 0; i < ids->size(); ++i) out += (i ? "," : "") + std::to_string((*ids)[i]);
+    out += "],\"tokens\":[";
+    for (size_t i = 0; i < ids->size(); ++i) {
+      const std::string_view b = tok->tokenizer->token_bytes_view((*ids)[i]);
+      std::string hex;
+      for (unsigned char c : b) { hex += kHex[c >> 4]; hex += kHex[c & 15]; }
+      out += std::string(i ? "," : "") + "{\"id\":" + std::to_string((*ids)[i]) + ",\"hex\":\"" + hex +
+             "\",\"text\":" + json_string(b) + "}";
+    }
+    out += "],\"byte_fallback_bytes\":" + std::to_string(stats.byte_fallback_bytes) + "}";
+    print_json(out);
+    return 0;
   } else {
     for (size_t i = 0; i < ids->size(); ++i) out += (i ? " " : "") + std::to_string((*ids)[i]);
     out += "\n";

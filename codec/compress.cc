@@ -56,9 +56,11 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
   Stats stats;
   auto w = container::Writer::create(h, out);
   if (!w) return w.status();
-  auto report = [&](uint64_t in_estimate) {
+  // Within a group the output is estimated from the bits coded so far, so
+  // that progress shows a ratio before the first group is written.
+  auto report = [&](uint64_t in_estimate, uint64_t out_pending) {
     stats.out_bytes = w->bytes_written();
-    if (progress) progress({in_estimate, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
+    if (progress) progress({in_estimate, stats.out_bytes + out_pending, in.size_hint(), stats.in_bytes, stats.out_bytes});
   };
 
   const uint64_t target = h.frame_bytes;
@@ -86,15 +88,20 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
 
     std::vector<coder::FrameEncoder> enc(g.seqs.size(), coder::FrameEncoder(h.method));
     std::vector<uint64_t> seq_hash(g.seqs.size(), 0);
+    std::vector<double> seq_bits(g.seqs.size(), 0.0);  // for progress only
     LLMZIP_RETURN_IF_ERROR(ev.run(
         g.seqs,
         [&](size_t q, size_t i, const coder::FrequencyTable& t, int) {
           enc[q].encode(t, uint32_t(g.seqs[q][i]));
           if (p.hash_cdfs) seq_hash[q] = fold_hash(seq_hash[q], t.hash());
+          if (progress) seq_bits[q] += t.cost_bits(uint32_t(g.seqs[q][i]));
           return Status::ok();
         },
         [&](uint64_t done, uint64_t total) {
-          if (total) report(stats.in_bytes + g.bytes * done / total);
+          if (!total) return;
+          double bits = 0;
+          for (double b : seq_bits) bits += b;
+          report(stats.in_bytes + g.bytes * done / total, uint64_t(bits / 8));
         }));
 
     // Write the group in input order. A coded frame whose payload is not
@@ -123,10 +130,10 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
       stats.in_bytes += frame.size();
     }
     buf.erase(0, buf.size() - rest.size());
-    report(stats.in_bytes);
+    report(stats.in_bytes, 0);
   }
   LLMZIP_RETURN_IF_ERROR(w->finish());
-  report(stats.in_bytes);
+  report(stats.in_bytes, 0);
   if (stats_out) *stats_out = stats;
   return Status::ok();
 }

@@ -76,8 +76,12 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
       seq_offset.push_back(off);
       seq_len.push_back(len);
     } else {
-      r.total_bits += 8.0 * double(len);  // stored frame
+      // The tokenizer cannot express the frame: stored, 8 bits a byte in every total.
+      r.total_bits += 8.0 * double(len);
       r.model_bits += 8.0 * double(len);
+      r.coder_bits += 8.0 * double(len);
+      r.unscored_bytes += len;
+      ++r.stored_frames;
     }
     ++r.n_frames;
     rest.remove_prefix(len);
@@ -94,23 +98,23 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
     bits[q] += b;
     model_bits[q] += mb;
     if (opt.per_token) {
+      const coder::FrequencyTable& model = ev.model_table(thread);
       TokenScore& s = per[q][i];
       s.id = int32_t(id);
       s.bits = b;
       s.model_bits = mb;
-      s.rank = rank_of(t, id);
-      s.entropy_bits = entropy_bits(t);
+      s.rank = rank_of(model, id);
+      s.entropy_bits = entropy_bits(model);
     }
     return Status::ok();
   }));
   for (size_t q = 0; q < seqs.size(); ++q) {
-    if (bits[q] >= 8.0 * double(seq_len[q])) {
-      // compress stores a frame the model would expand: 8 bits a byte, no tokens.
-      r.total_bits += 8.0 * double(seq_len[q]);
-      r.model_bits += 8.0 * double(seq_len[q]);
-      continue;
-    }
-    r.total_bits += bits[q];
+    // compress stores a frame the coder would expand (8 bits a byte); the
+    // model and the coder are still measured on every token of it.
+    const bool stored = bits[q] >= 8.0 * double(seq_len[q]);
+    r.total_bits += stored ? 8.0 * double(seq_len[q]) : bits[q];
+    r.stored_frames += stored;
+    r.coder_bits += bits[q];
     r.model_bits += model_bits[q];
     r.n_tokens += seqs[q].size();
     if (!opt.per_token) continue;
@@ -124,6 +128,7 @@ Result<ScoreResult> score(const LoadedModel& m, std::string_view text, const Sco
       const uint32_t nb = uint32_t(b.size());
       s.offset = o;
       s.n_bytes = nb;
+      s.stored = stored;
       o += nb;
       r.tokens.push_back(s);
     }

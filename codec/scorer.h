@@ -1,6 +1,7 @@
 // Measuring text with a model, without writing a file: the same frames, context
-// windows and integer frequencies as compress (docs/format.md 4-6), so the bits
-// reported here are what the `ac` coder spends, up to its < 1 byte per frame.
+// windows and integer frequencies as compress (docs/format.md 4-6). Three
+// numbers per token: the model's own bits, the coder's (what `ac` spends, up to
+// its < 1 byte per frame) and whether the container would store the frame.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,11 @@ struct TokenScore {
   uint64_t offset = 0;      // byte offset of the token's first byte in the text
   int32_t id = 0;           // token id
   uint32_t n_bytes = 0;     // bytes the token stands for
-  double bits = 0;          // -log2 p(token) under the coder's integer frequencies
-  double model_bits = 0;    // the same under the model's own table (no adaptation)
-  uint32_t rank = 0;        // 0 = the model's most likely token (ties: lower id first)
-  double entropy_bits = 0;  // entropy of that step's distribution, in bits
+  double model_bits = 0;    // -log2 p(token) under the model's own table (no adaptation)
+  double bits = 0;          // the same under the coder's table (the adaptive predictor when on)
+  uint32_t rank = 0;        // in the model's table: 0 = its most likely token (ties: lower id first)
+  double entropy_bits = 0;  // entropy of the model's distribution at this step, in bits
+  bool stored = false;      // compress would store this token's frame (the coder would expand it)
 };
 
 struct ScoreOptions {
@@ -31,15 +33,26 @@ struct ScoreOptions {
   bool adapt = true;             // as compress: the adaptive predictor (docs/adaptive.md)
 };
 
+// Every token of every frame the tokenizer can express is scored, whatever
+// compress would do with its frame: the model's bits are the measure (a model
+// worse than 8 bits/byte still gets its numbers), the coder's and the
+// container's are reported beside them.
 struct ScoreResult {
   uint64_t n_bytes = 0;
   uint64_t n_chars = 0;          // UTF-8 code points (each invalid byte counts as one)
-  uint64_t n_tokens = 0;         // coded tokens (frames compress would store count 8 bits a byte, 0 tokens)
+  uint64_t n_tokens = 0;         // scored tokens
   uint64_t n_frames = 0;
-  double total_bits = 0;         // what compress spends (stored frames at 8 bits a byte)
-  // The model alone over the same coded tokens: LLMZip's entropy bound H_ub of
-  // the model (stored frames at 8 bits a byte, as above).
+  uint64_t stored_frames = 0;    // frames compress would store (untokenizable or expanding)
+  // Bytes of frames the tokenizer cannot express: no tokens; they count 8 bits
+  // a byte in each of the three totals below.
+  uint64_t unscored_bytes = 0;
+  // The model alone over every scored token: LLMZip's entropy bound H_ub.
   double model_bits = 0;
+  // The coder's predictor (adaptive when on) over the same tokens.
+  double coder_bits = 0;
+  // What compress spends: per frame the coder's bits, or 8 bits a byte where
+  // it stores the frame. Within < 1 byte per frame of the ac payload.
+  double total_bits = 0;
   std::vector<TokenScore> tokens;  // when per_token
 };
 
