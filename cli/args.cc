@@ -99,13 +99,14 @@ constexpr CommandDef kCommands[] = {
 // built-in model compression speed hardly depends on them; decompression is
 // what slows down, with context (attention over the window) and with larger
 // frames (fewer of them to decode side by side). Ratio improves with both and
-// with adaptation. Level contexts above the model's own are clamped to it.
+// with adaptation; past -9 frame size gains more than context, so it grows
+// first. Level contexts above the model's own are clamped to it.
 constexpr LevelSettings kLevels[] = {
-    {1, 64, 0, false},       {2, 64, 0, true},        {3, 128, 0, true},       {4, 192, 0, true},
-    {5, 256, 0, true},       {6, 320, 0, true},       {7, 384, 0, true},       {8, 448, 0, true},
-    {9, 0, 0, true},         {10, 512, 16384, true},  {11, 512, 65536, true},  {12, 512, 262144, true},
-    {13, 768, 0, true},      {14, 768, 65536, true},  {15, 768, 262144, true}, {16, 1024, 0, true},
-    {17, 1024, 65536, true}, {18, 1024, 262144, true}, {19, 1024, 1048576, true},
+    {1, 64, 0, false},         {2, 64, 0, true},          {3, 128, 0, true},         {4, 192, 0, true},
+    {5, 256, 0, true},         {6, 320, 0, true},         {7, 384, 0, true},         {8, 448, 0, true},
+    {9, 0, 0, true},           {10, 512, 16384, true},    {11, 512, 32768, true},    {12, 512, 65536, true},
+    {13, 768, 65536, true},    {14, 1024, 65536, true},   {15, 1024, 131072, true},  {16, 1024, 262144, true},
+    {17, 1024, 524288, true},  {18, 1024, 1048576, true}, {19, 1024, 4194304, true},
 };
 static_assert(sizeof kLevels / sizeof kLevels[0] == kMaxLevel - kMinLevel + 1);
 

@@ -14,7 +14,7 @@ constexpr const char* kIntro =
     "compressed on one machine decompresses on any other.";
 
 constexpr const char* kExitStatus =
-    "0 on success, 1 on any error (a file that was skipped counts as an error), 130 on SIGINT. "
+    "0 on success, 1 on any error (files that -r skips are not errors), 130 on SIGINT. "
     "Errors are one line naming the file and the cause; with --json they are part of the JSON document, each "
     "with its stable code (io, bad_magic, truncated, corrupt, checksum_mismatch, model_mismatch, exists, ...).";
 
@@ -81,13 +81,13 @@ std::vector<std::string> split(std::string_view s, char sep) {
 }  // namespace
 
 std::string usage_text() {
-  std::string s = "Usage: llmzip [COMMAND] [OPTIONS] [FILE...]\n\n" + wrap(kIntro, 0) +
-                  "With no FILE, or when FILE is -, reads standard input and writes standard output.\n\n"
-                  "Commands (a command word anywhere on the line, or its flag):\n";
+  std::string s = "Usage: llmzip [COMMAND] [OPTIONS] [FILE...]\n\n" + wrap(kIntro, 0) + "\n" +
+                  wrap("With no FILE, or when FILE is -, reads standard input and writes standard output.", 0) +
+                  "\nCommands (a command word anywhere on the line, or its flag):\n";
   for (const auto& c : command_table()) {
-    char b[160];
-    std::snprintf(b, sizeof b, "  %-10s %-3s %s\n", c.word, c.flag ? c.flag : "", c.summary);
-    s += b;
+    char b[64];
+    std::snprintf(b, sizeof b, "  %-10s %-3s ", c.word, c.flag ? c.flag : "");
+    s += b + wrap(c.summary, 17).substr(17);
   }
   s += "\nOptions (llmzip help COMMAND lists the options of one command):\n";
   for (const auto& o : option_table()) s += option_line(o);

@@ -2,6 +2,8 @@
 // index and footer (no model needed; every structure is validated). A file of
 // several .llmz files back to back is described member by member. And
 // llmzip -l: the same read, one row per file and a total (as xz -l, zstd -l).
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -208,6 +210,11 @@ int run_list(const Args& a) {
   std::vector<ListRow> rows;
   for (const auto& f : inputs) {
     const std::string name = f == "-" ? "<stdin>" : f;
+    if (f == "-" && isatty(STDIN_FILENO)) {
+      rc = report(Status(ErrorCode::kInvalidArgument,
+                         "refusing to read compressed data from a terminal (give FILE.llmz... or redirect)"));
+      continue;
+    }
     auto b = load(f);
     if (!b) { rc = report(b.status()); continue; }
     auto ms = members_of(*b, name);
