@@ -157,23 +157,32 @@ std::string man_page(std::string_view levels_csv) {
               "CPU second compressing / decompressing):") + "\n";
   }
   m += ".PP\n.nf\n.ft CR\n";
-  std::string head = "level context  frame  adapt";
-  for (const auto& f : files) head += "  " + f + ": bits/byte KiB/s";
-  m += roff(head) + "\n";
+  std::string head1 = "                           ", head2 = "level context  frame adapt";
+  for (const auto& f : files) {
+    char c[64];
+    std::snprintf(c, sizeof c, "  %-20s", f.c_str());
+    head1 += c;
+    head2 += "  bits/byte  KiB/s c/d";
+  }
+  if (!files.empty()) m += roff(head1) + "\n";
+  m += roff(head2) + "\n";
   for (int l = kMinLevel; l <= kMaxLevel; ++l) {
     const LevelSettings& v = level_settings(l);
     char b[96];
-    std::snprintf(b, sizeof b, "%5d %7s %6s  %-5s", l, v.context ? std::to_string(v.context).c_str() : "def",
+    std::snprintf(b, sizeof b, "%5d %7s %6s %5s", l, v.context ? std::to_string(v.context).c_str() : "def",
                   v.frame_bytes ? (std::to_string(v.frame_bytes / 1024) + "K").c_str() : "def", v.adapt ? "on" : "off");
     std::string line = b;
     for (const auto& f : files) {
+      std::string bpb = "-", speed = "-";
       for (const auto& r : rows) {
         // level,file,bytes,compressed,bits_per_byte,compress_kib_s,decompress_kib_s,round_trip
         if (r[0] != std::to_string(l) || r[1] != f) continue;
-        char c[96];
-        std::snprintf(c, sizeof c, "  %*s %s %s/%s", int(f.size() + 1), "", r[4].c_str(), r[5].c_str(), r[6].c_str());
-        line += c;
+        bpb = r[4];
+        speed = r[5] + "/" + r[6];
       }
+      char c[64];
+      std::snprintf(c, sizeof c, "  %9s  %9s", bpb.c_str(), speed.c_str());
+      line += c;
     }
     m += roff(line) + "\n";
   }

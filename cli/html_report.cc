@@ -65,12 +65,12 @@ std::vector<Segment> segments_of(std::string_view text, const std::vector<codec:
     // come from a correct scorer; skip them rather than render garbage.
     if (t.offset < pos || t.offset + t.n_bytes > text.size() || t.n_bytes == 0) continue;
     if (t.offset > pos) segs.push_back({pos, t.offset, -1, 0, 0});
-    Segment s{t.offset, t.offset + t.n_bytes, long(i), 1, t.bits};
+    Segment s{t.offset, t.offset + t.n_bytes, long(i), 1, t.model_bits};
     while (!boundary[s.end] && i + 1 < toks.size() && toks[i + 1].offset == s.end && toks[i + 1].n_bytes > 0 &&
            s.end + toks[i + 1].n_bytes <= text.size()) {
       ++i;
       s.end += toks[i].n_bytes;
-      s.bits += toks[i].bits;
+      s.bits += toks[i].model_bits;
       ++s.n_tokens;
     }
     segs.push_back(s);
@@ -203,10 +203,10 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
   double bits_in[kHtmlBuckets] = {};
   double token_bits = 0;
   for (const auto& t : toks) {
-    const int b = html_bucket(t.bits);
+    const int b = html_bucket(t.model_bits);
     ++tok_in[b];
-    bits_in[b] += t.bits;
-    token_bits += t.bits;
+    bits_in[b] += t.model_bits;
+    token_bits += t.model_bits;
   }
 
   // The most surprising spans, linked from the side panel.
@@ -221,9 +221,9 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
   std::vector<bool> anchored(segs.size(), false);
   for (size_t i : top) anchored[i] = true;
 
-  const double bpb = r.n_bytes ? r.total_bits / double(r.n_bytes) : 0;
-  const double bpc = r.n_chars ? r.total_bits / double(r.n_chars) : 0;
-  const double bpt = r.n_tokens ? r.total_bits / double(r.n_tokens) : 0;
+  const double bpb = r.n_bytes ? r.model_bits / double(r.n_bytes) : 0;
+  const double bpc = r.n_chars ? r.model_bits / double(r.n_chars) : 0;
+  const double bpt = r.n_tokens ? r.model_bits / double(r.n_tokens) : 0;
 
   std::string o;
   o.reserve(text.size() * 6 + toks.size() * 48 + 16384);
@@ -240,7 +240,7 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
   card(num(bpb, 3), "bits / byte", true);
   card(num(bpc, 3), "bits / char (H<sub>ub</sub>)", true);
   card(num(bpt, 2), "bits / token");
-  card(with_commas(uint64_t(std::llround(r.total_bits))), "total bits ≈ " + with_commas(uint64_t(std::ceil(r.total_bits / 8))) + " bytes");
+  card(with_commas(uint64_t(std::llround(r.model_bits))), "total bits ≈ " + with_commas(uint64_t(std::ceil(r.model_bits / 8))) + " bytes");
   card(with_commas(r.n_tokens), "tokens");
   card(with_commas(r.n_bytes), "bytes");
   card(with_commas(r.n_chars), "characters");
@@ -305,8 +305,9 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
          num(s.bits, 1) + " bits</td><td class=r>rank " + std::to_string(t.rank) + "</td></tr>\n";
   }
   o += "</table></section>\n<section><h2>Reading the page</h2><div class=note>Each shaded span is one token; its colour is "
-       "−log<sub>2</sub> of the probability the model gave it, measured with the coder's integer frequencies, so the "
-       "bits add up to what <code>llmzip</code> writes with the <code>ac</code> method. Hover a token for its id, "
+       "−log<sub>2</sub> of the probability the model gave it (its own table, without the adaptive predictor), "
+       "measured with integer frequencies as the coder uses them: the model's bits, whatever compress would store. "
+       "<code>llmzip score</code> reports beside them what the coder spends. Hover a token for its id, "
        "probability, rank (0 = the model's first choice) and the entropy of the model's prediction at that point. "
        "Bits per character is LLMZip's entropy upper bound H<sub>ub</sub>.";
   bool has_raw = false;
@@ -317,7 +318,7 @@ std::string render_html_report(std::string_view text, const codec::ScoreResult& 
   for (size_t i = 0; i < toks.size(); ++i) {
     const auto& t = toks[i];
     if (i) o += ',';
-    o += '[' + std::to_string(t.id) + ',' + num(t.bits, 3) + ',' + std::to_string(t.rank) + ',' + num(t.entropy_bits, 3) + ']';
+    o += '[' + std::to_string(t.id) + ',' + num(t.model_bits, 3) + ',' + std::to_string(t.rank) + ',' + num(t.entropy_bits, 3) + ']';
   }
   o += "];";
   o += kScript;

@@ -26,7 +26,8 @@ inline constexpr int kHtmlBuckets = 9;
 int html_bucket(double bits);
 
 // Renders `text` with `r.tokens` (per-token scores; offsets index into
-// `text`). Bytes covered by no token (frames stored without the model) are
+// `text`), shaded and summed by the model's own bits (TokenScore::model_bits,
+// ScoreResult::model_bits). Bytes covered by no token (frames the tokenizer cannot express) are
 // shown unshaded and marked. Tokens that split a UTF-8 character are merged
 // with their neighbours into one shaded span so the page never shows broken
 // characters; the span's tooltip gives the summed bits. Any bytes are

@@ -25,6 +25,7 @@ codec::TokenScore tok(uint64_t off, uint32_t n, double bits, int32_t id = 7, uin
   t.offset = off;
   t.n_bytes = n;
   t.bits = bits;
+  t.model_bits = bits;
   t.id = id;
   t.rank = rank;
   t.entropy_bits = 2.5;
@@ -37,7 +38,7 @@ codec::ScoreResult result_of(std::string_view text, std::vector<codec::TokenScor
   r.n_chars = utf8_length(text);
   r.n_tokens = toks.size();
   r.n_frames = 1;
-  for (const auto& t : toks) r.total_bits += t.bits;
+  for (const auto& t : toks) r.model_bits += t.bits;
   r.tokens = std::move(toks);
   return r;
 }
