@@ -10,8 +10,8 @@ using C = Command;
 constexpr uint32_t kCodec = cmd_bit(C::kCompress) | cmd_bit(C::kDecompress) | cmd_bit(C::kTest);
 constexpr uint32_t kWrite = cmd_bit(C::kCompress) | cmd_bit(C::kDecompress);
 constexpr uint32_t kModelUsers = kCodec | cmd_bit(C::kTokenize) | cmd_bit(C::kScore) | cmd_bit(C::kDistance) |
-                                 cmd_bit(C::kSimilar) | cmd_bit(C::kBench);
-constexpr uint32_t kMeasure = cmd_bit(C::kScore) | cmd_bit(C::kDistance) | cmd_bit(C::kSimilar);
+                                 cmd_bit(C::kSimilar) | cmd_bit(C::kClassify) | cmd_bit(C::kBench);
+constexpr uint32_t kMeasure = cmd_bit(C::kScore) | cmd_bit(C::kDistance) | cmd_bit(C::kSimilar) | cmd_bit(C::kClassify);
 constexpr uint32_t kAll = ~0u;
 constexpr uint32_t kJsonUsers = cmd_bit(C::kList) | cmd_bit(C::kInfo) | cmd_bit(C::kTokenize) | kMeasure |
                                 cmd_bit(C::kBench);
@@ -45,7 +45,7 @@ constexpr OptionDef kOptions[] = {
     {Opt::kContext, 0, "context", "N", cmd_bit(C::kCompress) | kMeasure,
      "tokens of context the model sees (default: the level's; -9: min(model's, 512))"},
     {Opt::kFrameBytes, 0, "frame-bytes", "N", cmd_bit(C::kCompress) | cmd_bit(C::kScore),
-     "target frame size, K/M suffixes (default: input size / 8 within 4 x context .. 64K; 16K from a pipe)"},
+     "target frame size, K/M suffixes (default: the level's; -9: input size / 8 within 16K .. 64K, 64K from a pipe)"},
     {Opt::kAdapt, 0, "adapt", nullptr, cmd_bit(C::kCompress) | kMeasure,
      "mix the model with a match model and n-grams of the frame (the default)"},
     {Opt::kNoAdapt, 0, "no-adapt", nullptr, cmd_bit(C::kCompress) | kMeasure, "the model alone"},
@@ -57,6 +57,8 @@ constexpr OptionDef kOptions[] = {
     {Opt::kTokens, 0, "tokens", "FILE", cmd_bit(C::kScore),
      "write every token as CSV: offset, id, text, model and coder bits, rank, entropy"},
     {Opt::kHtml, 0, "html", "FILE", cmd_bit(C::kScore), "write an HTML page shading each token by its surprisal"},
+    {Opt::kNeighbours, 0, "neighbours", "K", cmd_bit(C::kClassify), "k of k-nearest (default: 1)"},
+    {Opt::kNeighbors, 0, "neighbors", "K", cmd_bit(C::kClassify), "the same as --neighbours"},
     {Opt::kCsv, 0, "csv", "FILE", cmd_bit(C::kBench), "write the full table as CSV"},
     {Opt::kMarkdown, 0, "markdown", "FILE", cmd_bit(C::kBench), "write the table as markdown"},
     {Opt::kChart, 0, "chart", "FILE", cmd_bit(C::kBench), "write a bar chart of bits/byte as SVG"},
@@ -89,6 +91,9 @@ constexpr CommandDef kCommands[] = {
      nullptr},
     {C::kSimilar, "similar", nullptr, "[OPTIONS] QUERY CANDIDATE...", "rank candidates by distance to the query",
      nullptr},
+    {C::kClassify, "classify", nullptr, "[OPTIONS] EXAMPLES QUERY...",
+     "assign each query file to a class of labelled examples by k-nearest distance",
+     "EXAMPLES is a folder with one folder per class holding that class's example files."},
     {C::kBench, "bench", nullptr, "[OPTIONS] FILE...",
      "llmzip's three methods against the classic compressors on PATH, as verified round trips", nullptr},
     {C::kHelp, "help", "-h", "[COMMAND]", "this help, or a command's", nullptr},
@@ -100,13 +105,14 @@ constexpr CommandDef kCommands[] = {
 // what slows down, with context (attention over the window) and with larger
 // frames (fewer of them to decode side by side). Ratio improves with both and
 // with adaptation; past -9 frame size gains more than context, so it grows
-// first. Level contexts above the model's own are clamped to it.
+// first. Fast levels use small frames (4-8 KiB): more of them decode side by
+// side. Level contexts above the model's own are clamped to it.
 constexpr LevelSettings kLevels[] = {
-    {1, 64, 0, false},         {2, 64, 0, true},          {3, 128, 0, true},         {4, 192, 0, true},
-    {5, 256, 0, true},         {6, 320, 0, true},         {7, 384, 0, true},         {8, 448, 0, true},
-    {9, 0, 0, true},           {10, 512, 16384, true},    {11, 512, 32768, true},    {12, 512, 65536, true},
-    {13, 768, 65536, true},    {14, 1024, 65536, true},   {15, 1024, 131072, true},  {16, 1024, 262144, true},
-    {17, 1024, 524288, true},  {18, 1024, 1048576, true}, {19, 1024, 4194304, true},
+    {1, 64, 4096, false},      {2, 64, 4096, true},       {3, 128, 8192, true},      {4, 192, 8192, true},
+    {5, 256, 16384, true},     {6, 320, 0, true},         {7, 384, 0, true},         {8, 448, 0, true},
+    {9, 0, 0, true},           {10, 512, 32768, true},    {11, 512, 65536, true},    {12, 768, 65536, true},
+    {13, 1024, 65536, true},   {14, 1024, 131072, true},  {15, 1024, 262144, true},  {16, 1024, 524288, true},
+    {17, 1024, 1048576, true}, {18, 1024, 2097152, true}, {19, 1024, 4194304, true},
 };
 static_assert(sizeof kLevels / sizeof kLevels[0] == kMaxLevel - kMinLevel + 1);
 
@@ -283,6 +289,13 @@ Status Parser::apply(const OptionDef& o, const std::string& spelled, const std::
         a_.sweep_context.push_back(*n);
         p = q + 1;
       }
+      break;
+    }
+    case Opt::kNeighbours: case Opt::kNeighbors: {
+      auto x = val(); if (!x) return x.status();
+      auto n = parse_u32(spelled, *x, 1u << 20); if (!n) return n.status();
+      if (*n < 1) return bad("option " + spelled + " must be at least 1");
+      a_.neighbours = *n;
       break;
     }
     case Opt::kTokens: { auto x = val(); if (!x) return x.status(); a_.tokens_csv = *x; break; }

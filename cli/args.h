@@ -21,7 +21,7 @@
 
 namespace llmzip::cli {
 
-enum class Command { kCompress, kDecompress, kTest, kList, kInfo, kTokenize, kScore, kDistance, kSimilar, kBench, kHelp, kVersion };
+enum class Command { kCompress, kDecompress, kTest, kList, kInfo, kTokenize, kScore, kDistance, kSimilar, kClassify, kBench, kHelp, kVersion };
 
 // What an option does; the parser's switch.
 enum class Opt {
@@ -29,7 +29,7 @@ enum class Opt {
   kStdout, kOutput, kForce, kKeep, kRm, kVerify, kSuffix, kRecursive,
   kModel, kThreads, kContext, kFrameBytes, kMethod, kLevel, kFast, kBest, kUltra, kAdapt, kNoAdapt,
   kJson, kVerbose, kQuiet, kProgress, kNoProgress,
-  kSweepContext, kTokens, kHtml, kCsv, kMarkdown, kChart,
+  kSweepContext, kTokens, kHtml, kNeighbours, kNeighbors, kCsv, kMarkdown, kChart,
 };
 
 constexpr uint32_t cmd_bit(Command c) { return 1u << int(c); }
@@ -64,7 +64,7 @@ const CommandDef& command_def(Command c);
 struct LevelSettings {
   int level;
   uint32_t context;      // tokens of context, at most the model's; 0: the default (min(model's, 512))
-  uint64_t frame_bytes;  // 0: the default (input size / 8, 4 x context .. 64 KiB)
+  uint64_t frame_bytes;  // 0: the default (codec::default_frame_bytes: input size / 8 within 16 .. 64 KiB)
   bool adapt;            // the adaptive predictor (match model + n-gram mixing)
 };
 constexpr int kMinLevel = 1, kMaxLevel = 19, kDefaultLevel = 9;
@@ -96,6 +96,8 @@ struct Args {
   std::vector<uint32_t> sweep_context;  // --sweep-context 31,127
   std::string tokens_csv;               // --tokens out.csv
   std::string html;                     // --html out.html
+  // classify options
+  uint32_t neighbours = 1;              // --neighbours K: k of k-nearest
   // bench options
   std::vector<std::string> models;      // bench: -m may repeat
   std::string csv;                      // --csv out.csv

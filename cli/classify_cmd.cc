@@ -97,7 +97,7 @@ int run_classify(const Args& a) {
 
   const auto& ex = cls->examples();
   if (a.json) {
-    std::string o = "{\"model\":" + json_string(m.name) + ",\"context\":" +
+    std::string o = "{\"model\":" + json_string(m.name) + ",\"model_path\":" + json_string(m.path) + ",\"context\":" +
                     std::to_string(effective_context(m, a.context)) + ",\"neighbours\":" + std::to_string(cls->k()) +
                     ",\"examples\":" + std::to_string(ex.size()) + ",\"queries\":[";
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -115,8 +115,7 @@ int run_classify(const Args& a) {
       }
       o += "]}";
     }
-    o += "]}\n";
-    std::fputs(o.c_str(), stdout);
+    print_json(o + "]}");
     return rc;
   }
   if (a.verbosity == 0) {
