@@ -604,7 +604,8 @@ TEST_F(Conventions, ScoreMeasuresTheModelNotTheContainer) {
   const std::string model = td + "/models/rand-llama-tied.Q8_0.gguf";
   const std::string text = td + "/texts/plain_english.txt";
   const double bytes = double(slurp(text).size());
-  Exec r = run(dir_, "score --json -T 2 -m '" + model + "' --tokens t.csv '" + text + "'");
+  // --no-adapt: the coder is the model alone, so it too is worse than 8 bits/byte.
+  Exec r = run(dir_, "score --json --no-adapt -T 2 -m '" + model + "' --tokens t.csv '" + text + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   const double tokens = json_number(r.out, "tokens"), model_bits = json_number(r.out, "model_bits");
   EXPECT_GT(tokens, 100);
@@ -634,8 +635,13 @@ TEST_F(Conventions, ScoreMeasuresTheModelNotTheContainer) {
   }
   EXPECT_EQ(double(n), tokens);
   EXPECT_GT(sum, 0.9 * model_bits);
+  // The model's bits do not depend on the adaptive predictor beside it.
+  Exec ad = run(dir_, "score --json --adapt -T 2 -m '" + model + "' '" + text + "'");
+  ASSERT_EQ(ad.status, 0) << ad.err;
+  EXPECT_EQ(json_number(ad.out, "model_bits"), model_bits);
+  EXPECT_EQ(json_number(ad.out, "tokens"), tokens);
   // The human table shows the same three numbers.
-  Exec h = run(dir_, "score -m '" + model + "' '" + text + "'");
+  Exec h = run(dir_, "score --no-adapt -m '" + model + "' '" + text + "'");
   ASSERT_EQ(h.status, 0);
   EXPECT_TRUE(has(h.out, "coder bits/byte")) << h.out;
   EXPECT_TRUE(has(h.out, "8.0000\n")) << h.out;  // the container column
