@@ -497,7 +497,11 @@ TEST(Docs, ManPageAndCompletionAreGeneratedFromTheTable) {
   EXPECT_EQ(source("docs/llmzip.bash"), bash_completion())
       << "docs/llmzip.bash is stale: build/cli/llmzip_docs bash > docs/llmzip.bash";
   for (const auto& o : option_table())
-    if (o.long_name) EXPECT_TRUE(has(man, std::string("\\-\\-") + o.long_name)) << o.long_name;
+    if (o.long_name) {
+      std::string roff = "\\-\\-";  // every dash of the name is escaped in roff
+      for (const char* p = o.long_name; *p; ++p) roff += *p == '-' ? std::string("\\-") : std::string(1, *p);
+      EXPECT_TRUE(has(man, roff)) << o.long_name;
+    }
   for (int l = kMinLevel; l <= kMaxLevel; ++l)
     EXPECT_EQ(count(source("bench/levels.csv"), "\n" + std::to_string(l) + ","), 2u) << "level " << l;
   const std::string bash = bash_completion();

@@ -73,8 +73,7 @@ class ModelSource {
 
 // What one input amounted to, for the total line of several files.
 struct Outcome {
-  uint64_t raw = 0, packed = 0;  // uncompressed and compressed bytes
-  bool passed_through = false;   // -dcf copied it unchanged
+  uint64_t raw = 0, packed = 0;  // uncompressed and compressed bytes (-dcf pass-through: both its size)
 };
 
 // Serves `prefix` (bytes already read to look at the magic) before the rest.
@@ -193,7 +192,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
       }
       if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
       if (a.verbosity >= 2) std::fprintf(stderr, "%s: not an .llmz file, passed through (%llu bytes)\n", shown_in.c_str(), (unsigned long long)copied);
-      *outcome = {copied, copied, true};
+      *outcome = {copied, copied};
       return Status::ok();
     }
   }
@@ -270,7 +269,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
 
   const uint64_t raw = decompressing ? stats.out_bytes : stats.in_bytes;
   const uint64_t packed = decompressing ? stats.in_bytes : stats.out_bytes;
-  *outcome = {raw, packed, false};
+  *outcome = {raw, packed};
   if (a.verbosity >= 2 || (a.verbosity >= 1 && isatty(STDERR_FILENO) && !to_stdout) || (testing && a.verbosity >= 1)) {
     double bpb = raw ? 8.0 * double(packed) / double(raw) : 0.0;
     // -v adds the fingerprint of every frequency table: equal on both sides;
