@@ -8,17 +8,11 @@
 
 #include "cli/commands.h"
 #include "common/mapped_file.h"
+#include "common/sha256.h"
 #include "container/reader.h"
 
 namespace llmzip::cli {
 namespace {
-
-std::string hex(const uint8_t* d, size_t n) {
-  static const char* k = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) { s += k[d[i] >> 4]; s += k[d[i] & 15]; }
-  return s;
-}
 
 // (offset, size) of each file in a concatenation, found front to back.
 Result<std::vector<std::pair<uint64_t, uint64_t>>> member_spans(const uint8_t* data, size_t size,
@@ -61,7 +55,7 @@ void print_info(const Args& a, const std::string& path, const container::Archive
         "\"frame_bytes\": %u, \"frames\": %zu, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
         "\"compressed_size\": %llu, \"bits_per_byte\": %.6f, \"bits_per_token\": %.6f%s}\n",
         json_string(path).c_str(), unsigned(container::kFormatVersion), json_string(h.model_name).c_str(),
-        hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, coder::method_name(h.method), h.n_vocab,
+        Sha256::hex(h.model_sha256).c_str(), h.numerics_version, coder::method_name(h.method), h.n_vocab,
         h.n_ctx, h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
         h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), (unsigned long long)stored,
         (unsigned long long)tokens, (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt,
@@ -75,7 +69,7 @@ void print_info(const Args& a, const std::string& path, const container::Archive
     std::printf("%s\n", path.c_str());
   std::string shown_name;  // from the file: keep control bytes off the terminal
   for (unsigned char c : h.model_name) shown_name += (c < 0x20 || c == 0x7F) ? '?' : char(c);
-  std::printf("  model           %s (sha256 %s)\n", shown_name.c_str(), hex(h.model_sha256.data(), 32).c_str());
+  std::printf("  model           %s (sha256 %s)\n", shown_name.c_str(), Sha256::hex(h.model_sha256).c_str());
   std::printf("  engine          numerics version %u, coder version %u, method %s\n", h.numerics_version,
               unsigned(h.coder_version), coder::method_name(h.method));
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
