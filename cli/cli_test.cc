@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/testutil.h"
-#include "gguf/writer.h"
+#include "testing/testutil.h"
+#include "testing/gguf_writer.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/unicode.h"
 
