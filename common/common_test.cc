@@ -43,6 +43,16 @@ TEST(Status, CodesAndMessages) {
   EXPECT_EQ(e.status().code(), ErrorCode::kIo);
 }
 
+TEST(Status, WithContextPrefixesOnce) {
+  const Status inner(ErrorCode::kCorrupt, "bad token count");
+  const Status outer = with_context(inner, "a.llmz: frame 3 at byte 120");
+  EXPECT_EQ(outer.code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(outer.message(), "a.llmz: frame 3 at byte 120: bad token count");
+  EXPECT_EQ(with_context(outer, "a.llmz").message(), outer.message());  // already names it
+  EXPECT_EQ(with_context(outer, "b.llmz").message(), "b.llmz: " + outer.message());
+  EXPECT_TRUE(with_context(Status::ok(), "a.llmz").is_ok());
+}
+
 TEST(ThreadPool, CoversEveryIndexOnce) {
   for (int threads : {1, 2, 3, 8}) {
     ThreadPool pool(threads);
