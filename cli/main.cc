@@ -18,6 +18,7 @@
 #include "cli/output_file.h"
 #include "cli/progress.h"
 #include "codec/codec.h"
+#include "ops/isa.h"
 
 namespace llmzip::cli {
 namespace {
@@ -227,6 +228,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   install_cleanup_handlers();
+  // The kernels' library does not print; what it had to say about LLMZIP_SIMD is shown here.
+  if (const std::string& note = llmzip::ops::isa_env_message(); !note.empty())
+    std::fprintf(stderr, "llmzip: %s\n", note.c_str());
   try {
     return dispatch(*args);
   } catch (const std::bad_alloc&) {
