@@ -246,15 +246,12 @@ TEST_P(DeterminismTest, BatchingThreadsAndIsaDoNotChangeAnyBit) {
   EXPECT_EQ(run(m, seqs, interleaved(seqs, 1, 9), 3), ref) << "one token per sequence per step";
   EXPECT_EQ(run(m, seqs, whole(3, seqs), 1), ref) << "whole, 1 thread";
   EXPECT_EQ(run(m, seqs, whole(3, seqs), 3), ref) << "whole, 3 threads";
-  int n_isa = 0;
   for (ops::Isa isa : {ops::Isa::kScalar, ops::Isa::kAvx2, ops::Isa::kAvx512}) {
-    if (!ops::set_isa(isa)) continue;
-    ++n_isa;
+    if (!ops::set_isa(isa)) continue;  // the scalar level always runs
     EXPECT_EQ(run(m, seqs, whole(3, seqs), 2), ref) << "whole, isa " << ops::isa_name(isa);
     EXPECT_EQ(run(m, seqs, interleaved(seqs, 9, 3), 3), ref) << "interleaved, isa " << ops::isa_name(isa);
   }
   ops::set_isa(saved);
-  EXPECT_GE(n_isa, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, DeterminismTest,
