@@ -5,8 +5,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "bench/q8_0_quantize.h"
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
+#include "testing/quantize.h"
 
 namespace llmzip::bench {
 namespace {
@@ -35,11 +35,12 @@ std::string f32_bytes(const std::vector<float>& v) {
 
 // A [rows x cols] Q8_0 matrix (cols innermost), uniform in [-scale, scale).
 std::string random_q8_0(Rng& rng, uint64_t rows, uint64_t cols, float scale) {
+  using testutil::kQ8_0Block, testutil::kQ8_0Bytes;
   std::string out(rows * (cols / kQ8_0Block) * kQ8_0Bytes, '\0');
   std::vector<float> row(cols);
   for (uint64_t r = 0; r < rows; ++r) {
     for (auto& x : row) x = rng.uniform(scale);
-    quantize_row_q8_0(row.data(), cols,
+    testutil::quantize_row_q8_0(row.data(), cols,
                       reinterpret_cast<uint8_t*>(out.data()) + r * (cols / kQ8_0Block) * kQ8_0Bytes);
   }
   return out;

@@ -1,6 +1,6 @@
 // engine_bench: tokens/s and peak RSS of the llmzip inference engine.
 //
-// Two workloads, the two ways the codec drives the model (DESIGN.md):
+// Two workloads, the two ways the codec drives the model (docs/design.md):
 //   frame  compression: one sequence, a whole frame of `--frame` tokens per
 //          forward call, logits wanted at every position;
 //   seqs   decompression: N independent sequences, one token of each per

@@ -112,7 +112,7 @@ int run_bench(const Args& a) {
         if (chatty) std::fprintf(stderr, "bench: %s, %s, llmzip %s...\n", shown.c_str(), labels[mi].c_str(), coder::method_name(method));
         auto row = bench_llmzip(*m, labels[mi], mb, shown, *data, method, threads);
         if (!row) {
-          rc = report(Status(row.status().code(), shown + ": llmzip " + coder::method_name(method) + ": " + row.status().message()));
+          rc = report(with_context(row.status(), shown + ": llmzip " + coder::method_name(method)));
           continue;
         }
         if (!row->ok) rc = report(Status(ErrorCode::kInternal, shown + ": llmzip " + coder::method_name(method) + ": round trip FAILED"));
@@ -123,7 +123,7 @@ int run_bench(const Args& a) {
       if (chatty) std::fprintf(stderr, "bench: %s, %s...\n", shown.c_str(), c->name.c_str());
       auto run = run_classic(*c, exe, *data);
       if (!run) {
-        rc = report(Status(run.status().code(), shown + ": " + run.status().message()));
+        rc = report(with_context(run.status(), shown));
         continue;
       }
       if (!run->round_trip_ok) rc = report(Status(ErrorCode::kInternal, shown + ": " + c->name + ": round trip FAILED"));

@@ -89,7 +89,7 @@ int run_classify(const Args& a) {
     }
     auto c = cls->classify(*text);
     if (!c) {
-      rc = report(Status(c.status().code(), shown + ": " + c.status().message()));
+      rc = report(with_context(c.status(), shown));
       continue;
     }
     rows.push_back({shown, std::move(*c)});

@@ -25,7 +25,7 @@
 #include "cli/args.h"
 #include "cli/help.h"
 #include "cli/progress.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {
@@ -287,6 +287,21 @@ TEST_F(Cli, InfoAndVersion) {
   Exec h = run(dir_, "--help");
   EXPECT_EQ(h.status, 0);
   EXPECT_NE(h.out.find("Usage"), std::string::npos);
+}
+
+// ops/ decides what LLMZIP_SIMD means but does not print; the command says it, once.
+TEST_F(Cli, ExplainsAnLlmzipSimdItCannotHonour) {
+  const char* outer = std::getenv("LLMZIP_SIMD");
+  const std::string saved = outer ? outer : "";
+  setenv("LLMZIP_SIMD", "neon9", 1);
+  Exec v = run(dir_, "--version");
+  unsetenv("LLMZIP_SIMD");
+  Exec plain = run(dir_, "--version");
+  if (outer) setenv("LLMZIP_SIMD", saved.c_str(), 1);
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.err.rfind("llmzip: LLMZIP_SIMD=neon9 not understood (scalar|avx2|avx512); using ", 0), 0u) << v.err;
+  EXPECT_EQ(count_lines(v.err), 1) << v.err;
+  EXPECT_EQ(plain.err, "");
 }
 
 TEST_F(Cli, OtherModelIsRefusedByName) {

@@ -43,7 +43,7 @@ int run_distance(const Args& a) {
   auto query = read_input(a.files[0]);
   if (!query) return report(query.status());
   auto cq = codec::score(m, *query, opt);
-  if (!cq) return report(Status(cq.status().code(), shown(a.files[0]) + ": " + cq.status().message()));
+  if (!cq) return report(with_context(cq.status(), shown(a.files[0])));
   const double cx = cq->total_bits;
 
   std::vector<Scored> results;
@@ -56,7 +56,7 @@ int run_distance(const Args& a) {
     }
     auto d = measure_distance(m, *query, *text, opt, &cx);
     if (!d) {
-      rc = report(Status(d.status().code(), shown(a.files[i]) + ": " + d.status().message()));
+      rc = report(with_context(d.status(), shown(a.files[i])));
       continue;
     }
     results.push_back({shown(a.files[i]), *d});

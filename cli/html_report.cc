@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/measure_text.h"
+#include "tokenizer/unicode.h"
 
 namespace llmzip::cli {
 namespace {
@@ -52,7 +53,7 @@ std::vector<Segment> segments_of(std::string_view text, const std::vector<codec:
   std::vector<bool> boundary(text.size() + 1, false);
   for (size_t i = 0; i < text.size();) {
     boundary[i] = true;
-    const size_t n = utf8_sequence_length(text, i);
+    const size_t n = tokenizer::decode_utf8(text, i, nullptr);
     i += n == 0 ? 1 : n;
   }
   boundary[text.size()] = true;

@@ -10,6 +10,7 @@
 
 #include "cli/measure_classic.h"
 #include "cli/measure_text.h"
+#include "tokenizer/unicode.h"
 
 namespace llmzip::cli {
 namespace {
@@ -45,7 +46,7 @@ codec::ScoreResult result_of(std::string_view text, std::vector<codec::TokenScor
 
 bool valid_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
-    const size_t n = utf8_sequence_length(s, i);
+    const size_t n = tokenizer::decode_utf8(s, i, nullptr);
     if (n == 0) return false;
     i += n;
   }

@@ -14,17 +14,11 @@
 #include "cli/measure_io.h"
 #include "cli/measure_table.h"
 #include "common/mapped_file.h"
+#include "common/sha256.h"
 #include "container/reader.h"
 
 namespace llmzip::cli {
 namespace {
-
-std::string hex(const uint8_t* d, size_t n) {
-  static const char* k = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) { s += k[d[i] >> 4]; s += k[d[i] & 15]; }
-  return s;
-}
 
 // (offset, size) of each file in a concatenation, found front to back.
 Result<std::vector<std::pair<uint64_t, uint64_t>>> member_spans(const uint8_t* data, size_t size,
@@ -126,7 +120,7 @@ std::string info_json(const std::string& path, const container::ArchiveReader& r
                 "\"tokens\":%llu,\"original_size\":%llu,\"compressed_size\":%llu,\"bits_per_byte\":%.6f,"
                 "\"bits_per_token\":%.6f}",
                 json_string(path).c_str(), member, members, unsigned(container::kFormatVersion),
-                json_string(h.model_name).c_str(), hex(h.model_sha256.data(), 32).c_str(), h.numerics_version,
+                json_string(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str(), h.numerics_version,
                 coder::method_name(h.method), h.n_vocab, h.n_ctx,
                 h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
                 h.space_prefix() ? "true" : "false", h.adaptive() ? "true" : "false", h.frame_bytes, r.frame_count(),
@@ -151,7 +145,7 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
     std::printf("%s (member %zu of %zu)\n", path.c_str(), member, members);
   else
     std::printf("%s\n", path.c_str());
-  std::printf("  model           %s (sha256 %s)\n", shown(h.model_name).c_str(), hex(h.model_sha256.data(), 32).c_str());
+  std::printf("  model           %s (sha256 %s)\n", shown(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str());
   std::printf("  engine          numerics version %u, coder version %u, method %s, adaptive %s\n", h.numerics_version,
               unsigned(h.coder_version), coder::method_name(h.method), h.adaptive() ? "on" : "off");
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);

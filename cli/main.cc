@@ -24,6 +24,7 @@
 #include "codec/codec.h"
 #include "common/mapped_file.h"
 #include "container/reader.h"
+#include "ops/isa.h"
 
 namespace llmzip::cli {
 namespace {
@@ -369,6 +370,9 @@ int main(int argc, char** argv) {
   set_json_mode(args->json);
   install_cleanup_handlers();
   int rc;
+  // The kernels' library does not print; what it had to say about LLMZIP_SIMD is shown here.
+  if (const std::string& note = llmzip::ops::isa_env_message(); !note.empty())
+    std::fprintf(stderr, "llmzip: %s\n", note.c_str());
   try {
     rc = dispatch(*args);
   } catch (const std::bad_alloc&) {

@@ -53,7 +53,7 @@ Result<Classifier> Classifier::make(const codec::LoadedModel& m, std::vector<Exa
   bits.reserve(examples.size());
   for (const Example& e : examples) {
     auto s = codec::score(m, e.text, opt);
-    if (!s) return Status(s.status().code(), e.name + ": " + s.status().message());
+    if (!s) return with_context(s.status(), e.name);
     bits.push_back(s->total_bits);
   }
   k = std::min(k, examples.size());

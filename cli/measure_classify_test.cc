@@ -15,7 +15,7 @@
 #include <string>
 
 #include "codec/loaded_model.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli/measure_classic.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {

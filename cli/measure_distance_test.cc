@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::cli {
 namespace {

@@ -10,10 +10,9 @@
 
 namespace llmzip::cli {
 
-// Length (1-4) of the valid, shortest-form UTF-8 sequence that starts at s[i],
-// or 0 when s[i] does not start one (stray continuation byte, overlong form,
-// surrogate, beyond U+10FFFF, truncated at the end of s).
-size_t utf8_sequence_length(std::string_view s, size_t i);
+// Validity is tokenizer::decode_utf8's (tokenizer/unicode.h): strict,
+// shortest-form UTF-8; every byte that does not start a valid sequence is
+// treated on its own.
 
 // Code points in s; each byte that is not part of a valid sequence counts as one.
 size_t utf8_length(std::string_view s);

@@ -91,7 +91,7 @@ int run_score(const Args& a) {
       opt.per_token = per_token && a.sweep_context.empty();
       auto r = codec::score(m, *text, opt);
       if (!r) {
-        rc = report(Status(r.status().code(), shown + ": " + r.status().message()));
+        rc = report(with_context(r.status(), shown));
         break;
       }
       rows.push_back({shown, effective_context(m, ctx), std::move(r).value()});
@@ -104,7 +104,7 @@ int run_score(const Args& a) {
       codec::ScoreOptions opt = base;
       opt.per_token = true;
       auto r = codec::score(m, *text, opt);
-      if (!r) return report(Status(r.status().code(), shown + ": " + r.status().message()));
+      if (!r) return report(with_context(r.status(), shown));
       detail = std::move(r).value();
     }
     if (!a.tokens_csv.empty()) {

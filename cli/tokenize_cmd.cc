@@ -33,7 +33,7 @@ int run_tokenize(const Args& a) {
   if (!text) return report(text.status());
   tokenizer::EncodeStats stats;
   auto ids = tok->tokenizer->encode(*text, &stats);
-  if (!ids) return report(Status(ids.status().code(), (name == "-" ? std::string("<stdin>") : name) + ": " + ids.status().message()));
+  if (!ids) return report(with_context(ids.status(), name == "-" ? "<stdin>" : name));
   std::string out;
   if (a.json) {
     // Each token's bytes as hex (lossless: byte tokens and partial UTF-8

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "codec/loaded_model.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 #include "common/thread_pool.h"
 #include "model/kv_cache.h"
 

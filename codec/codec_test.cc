@@ -15,12 +15,12 @@
 #include <string>
 
 #include "codec/scorer.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 #include "container/checksum.h"
 #include "container/format.h"
 #include "container/reader.h"
 #include "container/writer.h"
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
 
 namespace llmzip::codec {
 namespace {

@@ -17,7 +17,6 @@ namespace {
 constexpr uint64_t kGroupBytesBudget = uint64_t(256) << 20;
 
 // Adds "<where>: " to a coder error.
-Status at(const std::string& where, const Status& st) { return Status(st.code(), where + ": " + st.message()); }
 
 // A coded frame being decoded: one Decoder sequence.
 struct CodedFrame {
@@ -81,7 +80,7 @@ Status read_group(container::StreamReader& reader, const container::FileHeader& 
   // Open the coders once the payloads have their final addresses.
   for (CodedFrame& c : g->coded) {
     auto d = coder::FrameDecoder::open(h.method, c.payload, c.header.token_count);
-    if (!d) return at(c.where, d.status());
+    if (!d) return with_context(d.status(), c.where);
     c.coder.emplace(std::move(d).value());
   }
   return Status::ok();
@@ -102,7 +101,7 @@ Status accept_token(CodedFrame& c, uint32_t t, const container::FileHeader& h, c
 }
 
 Status finish_frame(CodedFrame& c, const container::FileHeader& h) {
-  if (Status st = c.coder->finish(); !st) return at(c.where, st);
+  if (Status st = c.coder->finish(); !st) return with_context(st, c.where);
   const auto text = tokenizer::Tokenizer::strip_space_prefix(c.bytes, h.space_prefix());
   if (!text) return Status(ErrorCode::kCorrupt, c.where + ": decoded frame lacks the tokenizer's leading space");
   if (text->size() != c.header.original_size)
@@ -141,7 +140,7 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& reader, 
           CodedFrame& c = g.coded[q];
           if (p.hash_cdfs) c.cdf_hash = fold_hash(c.cdf_hash, t.hash());
           auto token = c.coder->decode(t);
-          if (!token) return at(c.where, token.status());
+          if (!token) return with_context(token.status(), c.where);
           LLMZIP_RETURN_IF_ERROR(accept_token(c, *token, h, tok));
           if (dec.tokens(q).size() + 1 == c.header.token_count) LLMZIP_RETURN_IF_ERROR(finish_frame(c, h));
           return int32_t(*token);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "codec/codec.h"
+#include "common/sha256.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmzip::codec {
@@ -22,16 +23,6 @@ std::string printable(std::string_view s) {
     }
   }
   return o;
-}
-
-std::string hex_prefix(const uint8_t* d, size_t n = 8) {
-  static const char* k = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += k[d[i] >> 4];
-    s += k[d[i] & 15];
-  }
-  return s;
 }
 
 }  // namespace
@@ -85,8 +76,8 @@ Status check_header(const container::FileHeader& h, const LoadedModel& m, const 
   if (!std::equal(h.model_sha256.begin(), h.model_sha256.end(), m.fingerprint.begin()))
     return Status(ErrorCode::kModelMismatch,
                   name + ": was compressed with model '" + printable(h.model_name) + "' (sha256 " +
-                      hex_prefix(h.model_sha256.data()) + "...), but the model in use is '" + printable(m.name) +
-                      "' (" + printable(m.path) + ", sha256 " + hex_prefix(m.fingerprint.data()) +
+                      Sha256::hex(h.model_sha256, 8) + "...), but the model in use is '" + printable(m.name) +
+                      "' (" + printable(m.path) + ", sha256 " + Sha256::hex(m.fingerprint, 8) +
                       "...); give the right one with -m");
   if (h.numerics_version != model::kNumericsVersion)
     return Status(ErrorCode::kModelMismatch,

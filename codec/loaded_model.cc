@@ -15,12 +15,6 @@ Result<std::unique_ptr<gguf::GgufFile>> open_gguf(const std::string& path, std::
   return gguf::GgufFile::open(path);
 }
 
-// Prefixes a model-layer error with the file name when the message lacks it.
-Status in_file(const Status& st, const std::string& name) {
-  if (st.message().find(name) != std::string::npos) return st;
-  return Status(st.code(), name + ": " + st.message());
-}
-
 }  // namespace
 
 Result<std::unique_ptr<LoadedModel>> load_model(const std::string& path) {
@@ -29,10 +23,10 @@ Result<std::unique_ptr<LoadedModel>> load_model(const std::string& path) {
   if (!f) return f.status();
   m->file = std::move(f).value();
   auto tok = tokenizer::Tokenizer::from_gguf(*m->file);
-  if (!tok) return in_file(tok.status(), m->path);
+  if (!tok) return with_context(tok.status(), m->path);
   m->tokenizer = std::move(tok).value();
   auto mod = model::Model::load(*m->file);
-  if (!mod) return in_file(mod.status(), m->path);
+  if (!mod) return with_context(mod.status(), m->path);
   m->model = std::move(mod).value();
   if (m->model->n_vocab() != m->tokenizer->n_vocab())
     return Status(ErrorCode::kCorrupt, m->path + ": the tokenizer has " + std::to_string(m->tokenizer->n_vocab()) +
@@ -57,7 +51,7 @@ Result<LoadedTokenizer> load_tokenizer(const std::string& path) {
   if (!f) return f.status();
   t.file = std::move(f).value();
   auto tok = tokenizer::Tokenizer::from_gguf(*t.file);
-  if (!tok) return in_file(tok.status(), shown);
+  if (!tok) return with_context(tok.status(), shown);
   t.tokenizer = std::move(tok).value();
   return t;
 }

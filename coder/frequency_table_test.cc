@@ -14,7 +14,7 @@
 #include <random>
 #include <vector>
 
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::coder {
 namespace {

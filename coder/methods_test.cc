@@ -13,7 +13,7 @@
 #include "coder/frequency_table.h"
 #include "coder/rank_coder.h"
 #include "coder/tbyt_coder.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 namespace llmzip::coder {
 namespace {

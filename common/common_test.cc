@@ -18,6 +18,8 @@ TEST(Sha256, KnownVectors) {
   std::string m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
   EXPECT_EQ(Sha256::hex(Sha256::hash(m.data(), m.size())),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(Sha256::hex(Sha256::hash("abc", 3), 8), "ba7816bf8f01cfea");  // a prefix, as messages show
+  EXPECT_EQ(Sha256::hex(Sha256::hash("abc", 3), 0), "");
 }
 
 TEST(Sha256, IncrementalEqualsOneShot) {
@@ -39,6 +41,16 @@ TEST(Status, CodesAndMessages) {
   Result<int> e = Status(ErrorCode::kIo, "nope");
   EXPECT_FALSE(e.is_ok());
   EXPECT_EQ(e.status().code(), ErrorCode::kIo);
+}
+
+TEST(Status, WithContextPrefixesOnce) {
+  const Status inner(ErrorCode::kCorrupt, "bad token count");
+  const Status outer = with_context(inner, "a.llmz: frame 3 at byte 120");
+  EXPECT_EQ(outer.code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(outer.message(), "a.llmz: frame 3 at byte 120: bad token count");
+  EXPECT_EQ(with_context(outer, "a.llmz").message(), outer.message());  // already names it
+  EXPECT_EQ(with_context(outer, "b.llmz").message(), "b.llmz: " + outer.message());
+  EXPECT_TRUE(with_context(Status::ok(), "a.llmz").is_ok());
 }
 
 TEST(ThreadPool, CoversEveryIndexOnce) {

@@ -1,5 +1,6 @@
 #include "common/sha256.h"
 
+#include <cassert>
 #include <cstring>
 
 namespace llmzip {
@@ -75,10 +76,11 @@ Sha256::Digest Sha256::hash(const void* data, size_t size) {
   return s.finish();
 }
 
-std::string Sha256::hex(const Digest& d) {
+std::string Sha256::hex(const Digest& d, size_t n_bytes) {
+  assert(n_bytes <= d.size());
   static const char* k = "0123456789abcdef";
   std::string out;
-  for (uint8_t b : d) { out += k[b >> 4]; out += k[b & 15]; }
+  for (size_t i = 0; i < n_bytes; ++i) { out += k[d[i] >> 4]; out += k[d[i] & 15]; }
   return out;
 }
 

@@ -16,7 +16,9 @@ class Sha256 {
   void update(const void* data, size_t size);
   Digest finish();
   static Digest hash(const void* data, size_t size);
-  static std::string hex(const Digest& d);
+  // Lowercase hex of the first n_bytes of d (all 32 by default; 8 gives the
+  // 16-digit prefix shown in messages). The code base's one hex encoder.
+  static std::string hex(const Digest& d, size_t n_bytes = 32);
 
  private:
   void block(const uint8_t* p);

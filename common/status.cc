@@ -23,6 +23,11 @@ const char* error_code_name(ErrorCode code) {
   return "unknown";
 }
 
+Status with_context(const Status& st, std::string_view context) {
+  if (st.is_ok() || st.message().starts_with(context)) return st;
+  return Status(st.code(), std::string(context) + ": " + st.message());
+}
+
 std::string Status::to_string() const {
   if (is_ok()) return "ok";
   return std::string(error_code_name(code_)) + ": " + message_;

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -76,6 +77,13 @@ class [[nodiscard]] Result {
  private:
   std::variant<T, Status> v_;
 };
+
+// The one way to add context to an error: the same code, the message
+// "context: message" (context = a file name, "FILE (member 2 at byte N)",
+// "FILE: frame 3 at byte N", ...). An OK status stays OK, and a message that
+// already starts with `context` is left as it is, so layers that each name the
+// file do not repeat it.
+Status with_context(const Status& st, std::string_view context);
 
 // Return early with the error of a Status-returning expression.
 #define LLMZIP_RETURN_IF_ERROR(expr)            \

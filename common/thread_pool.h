@@ -1,6 +1,6 @@
 // A fixed pool of worker threads running parallel-for loops. Work is split into
 // contiguous index ranges; callers must make each index's result independent of
-// which thread runs it (DESIGN.md: threads split rows or sequences, never one sum).
+// which thread runs it (docs/design.md: threads split rows or sequences, never one sum).
 #pragma once
 
 #include <atomic>

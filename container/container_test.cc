@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/le_io.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 #include "container/checksum.h"
 #include "container/reader.h"
 #include "container/writer.h"

@@ -1,4 +1,4 @@
-// fuzz-libs: llmzip_tokenizer llmzip_gguf llmzip_common
+// fuzz-libs: llmzip_tokenizer llmzip_testing llmzip_gguf llmzip_common
 // Fuzzes the tokenizers. The first input byte picks a mode:
 //   0..N-1  encode the rest with tokenizer N: decode(encode(text)) must give
 //           back exactly the text, and a failure may only be kUnsupported for
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "gguf/gguf.h"
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"

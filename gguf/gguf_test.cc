@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "common/le_io.h"
-#include "common/testutil.h"
+#include "testing/testutil.h"
 #include "gguf/gguf.h"
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
 
 namespace llmzip::gguf {
 namespace {

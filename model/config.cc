@@ -6,7 +6,7 @@ namespace llmzip::model {
 namespace {
 
 Status bad(const gguf::GgufFile& f, ErrorCode code, const std::string& what) {
-  return Status(code, "model '" + f.name() + "': " + what);
+  return Status(code, f.name() + ": " + what);
 }
 
 // Reads a positive integer hyperparameter no larger than `max`.

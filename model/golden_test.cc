@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/testutil.h"
+#include "testing/testutil.h"
 #include "common/thread_pool.h"
 #include "gguf/gguf.h"
 #include "model/model.h"

@@ -11,7 +11,7 @@
 
 #include "common/thread_pool.h"
 #include "gguf/gguf.h"
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
 #include "model/model.h"
 #include "ops/fp16.h"
 

@@ -39,7 +39,7 @@ class Loader {
   explicit Loader(const gguf::GgufFile& f) : f_(f) {}
 
   Status err(ErrorCode code, const std::string& what) const {
-    return Status(code, "model '" + f_.name() + "': " + what);
+    return Status(code, f_.name() + ": " + what);
   }
 
   Result<const gguf::TensorInfo*> find(const std::string& name) const {

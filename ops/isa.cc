@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cpuid.h>
-#include <cstdio>
 #include <cstdlib>
 #include <cstdint>
 
@@ -49,15 +48,24 @@ const CpuFeatures& features() {
   return f;
 }
 
-Isa initial_isa() {
+// The level chosen from the CPU and LLMZIP_SIMD at first use, with what there
+// was to say about the variable.
+struct InitialIsa {
+  Isa isa;
   std::string message;
-  const Isa isa = isa_from_env_value(std::getenv("LLMZIP_SIMD"), &message);
-  if (!message.empty()) std::fprintf(stderr, "llmzip: %s\n", message.c_str());
-  return isa;
+};
+
+const InitialIsa& initial_isa() {
+  static const InitialIsa initial = [] {
+    InitialIsa i;
+    i.isa = isa_from_env_value(std::getenv("LLMZIP_SIMD"), &i.message);
+    return i;
+  }();
+  return initial;
 }
 
 std::atomic<int>& active_slot() {
-  static std::atomic<int> slot{static_cast<int>(initial_isa())};
+  static std::atomic<int> slot{static_cast<int>(initial_isa().isa)};
   return slot;
 }
 
@@ -112,6 +120,8 @@ Isa best_supported_isa() {
 }
 
 Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
+
+const std::string& isa_env_message() { return initial_isa().message; }
 
 bool set_isa(Isa isa) {
   if (!cpu_supports(isa)) return false;

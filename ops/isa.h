@@ -4,8 +4,8 @@
 // Every level computes bit-identical results (see kernels.h); the level only
 // changes speed. The active level starts as the best level the CPU supports,
 // lowered by the environment variable LLMZIP_SIMD=scalar|avx2|avx512 (a request
-// above what the CPU supports is clamped, with a message on stderr). Tests force
-// a level with set_isa().
+// above what the CPU supports is clamped, and isa_env_message() says so; this
+// library never prints). Tests force a level with set_isa().
 #pragma once
 
 #include <optional>
@@ -37,6 +37,10 @@ Isa isa_from_env_value(const char* value, std::string* message);
 // Level the kernels() table currently uses (initialised on first use from the
 // CPU and LLMZIP_SIMD).
 Isa active_isa();
+// What isa_from_env_value said about LLMZIP_SIMD when the initial level was
+// chosen (empty when the variable is unset or honoured as given). For the
+// program to show; the command line prints it once to stderr.
+const std::string& isa_env_message();
 // Forces a level. Returns false (and changes nothing) if the CPU lacks it.
 // Not thread-safe with concurrent kernel calls: call between forward passes.
 bool set_isa(Isa isa);

@@ -142,7 +142,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
     t->spm_ = std::make_unique<SpmModel>(v, t->byte_token_);
   } else {
     auto pre = PreTokenizer::from_name(v.pre);
-    if (!pre) return Status(pre.status().code(), file.name() + ": " + pre.status().message());
+    if (!pre) return with_context(pre.status(), file.name());
     t->pre_ = std::make_unique<PreTokenizer>(std::move(pre).value());
     auto bpe = BpeModel::create(v, t->pre_->ignore_merges(), file.name());
     if (!bpe) return bpe.status();

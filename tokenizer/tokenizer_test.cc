@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/testutil.h"
-#include "gguf/writer.h"
+#include "testing/testutil.h"
+#include "testing/gguf_writer.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/unicode.h"
 
@@ -543,6 +543,13 @@ TEST(UnicodeTest, CategoriesAndUtf8) {
   EXPECT_EQ(decode_utf8("\xf4\x90\x80\x80", 0, &c), 0u);  // > U+10FFFF
   EXPECT_EQ(decode_utf8("\xe2\x82", 0, &c), 0u);          // truncated
   EXPECT_EQ(decode_utf8("\x80", 0, &c), 0u);
+  EXPECT_EQ(decode_utf8("\xc0\x80", 0, &c), 0u);          // overlong NUL
+  const std::string mixed = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  // a é € 😀
+  EXPECT_EQ(decode_utf8(mixed, 0, nullptr), 1u);  // length only
+  EXPECT_EQ(decode_utf8(mixed, 1, nullptr), 2u);
+  EXPECT_EQ(decode_utf8(mixed, 2, nullptr), 0u);  // continuation byte
+  EXPECT_EQ(decode_utf8(mixed, 3, nullptr), 3u);
+  EXPECT_EQ(decode_utf8(mixed, 6, nullptr), 4u);
   for (int b = 0; b < 256; ++b) EXPECT_EQ(byte_from_unicode(byte_to_unicode(static_cast<uint8_t>(b))), b);
   EXPECT_EQ(byte_to_unicode(' '), 0x120u);  // Ġ
   EXPECT_EQ(byte_to_unicode('\n'), 0x10Au); // Ċ

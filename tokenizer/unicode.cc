@@ -47,7 +47,7 @@ size_t decode_utf8(std::string_view text, size_t pos, uint32_t* cpt) {
   const size_t avail = text.size() - pos;
   const uint8_t b0 = s[0];
   if (b0 < 0x80) {
-    *cpt = b0;
+    if (cpt) *cpt = b0;
     return 1;
   }
   size_t len;
@@ -68,7 +68,7 @@ size_t decode_utf8(std::string_view text, size_t pos, uint32_t* cpt) {
     c = (c << 6) | (s[i] & 0x3F);
   }
   if (c < min || c > kMaxCodepoint || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  *cpt = c;
+  if (cpt) *cpt = c;
   return len;
 }
 

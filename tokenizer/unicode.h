@@ -47,6 +47,8 @@ bool is_deepseek_llm_letter(uint32_t cpt);
 // (1..4) and sets *cpt, or returns 0 when the bytes there are not well-formed
 // UTF-8 (lone continuation byte, overlong form, surrogate, > U+10FFFF,
 // truncated sequence). Then exactly one byte should be treated as invalid.
+// cpt may be null when only the length (validity) is wanted. This is the one
+// UTF-8 check of the code base (the CLI's text escaping uses it too).
 size_t decode_utf8(std::string_view text, size_t pos, uint32_t* cpt);
 
 // Appends the UTF-8 encoding of a scalar value.

@@ -1,4 +1,4 @@
-#include "common/testutil.h"
+#include "testing/testutil.h"
 
 #include <sys/stat.h>
 

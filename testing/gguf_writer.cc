@@ -1,4 +1,4 @@
-#include "gguf/writer.h"
+#include "testing/gguf_writer.h"
 
 #include <cassert>
 
