@@ -49,10 +49,15 @@ const CpuFeatures& features() {
   return f;
 }
 
+std::atomic<bool>& env_messages_to_stderr() {
+  static std::atomic<bool> on{true};
+  return on;
+}
+
 Isa initial_isa() {
   std::string message;
   const Isa isa = isa_from_env_value(std::getenv("LLMZIP_SIMD"), &message);
-  if (!message.empty()) std::fprintf(stderr, "llmzip: %s\n", message.c_str());
+  if (!message.empty() && env_messages_to_stderr()) std::fprintf(stderr, "llmzip: %s\n", message.c_str());
   return isa;
 }
 
@@ -62,6 +67,8 @@ std::atomic<int>& active_slot() {
 }
 
 }  // namespace
+
+void set_isa_env_messages(bool to_stderr) { env_messages_to_stderr() = to_stderr; }
 
 Isa isa_from_env_value(const char* value, std::string* message) {
   message->clear();

@@ -33,6 +33,9 @@ Isa best_supported_isa();
 // best supported and an unknown name also gives the best, each with a
 // one-line explanation in *message (left empty otherwise).
 Isa isa_from_env_value(const char* value, std::string* message);
+// Whether that explanation for $LLMZIP_SIMD goes to stderr when the level is
+// first chosen (default true; the C API turns it off: a library stays silent).
+void set_isa_env_messages(bool to_stderr);
 
 // Level the kernels() table currently uses (initialised on first use from the
 // CPU and LLMZIP_SIMD).
