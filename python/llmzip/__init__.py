@@ -49,6 +49,9 @@ class LLMZipError(Exception):
     def __str__(self):
         return f"{self.args[0]} [{self.name}]"
 
+    def __reduce__(self):  # picklable: errors travel back from Dask workers
+        return (LLMZipError, (self.code, self.args[0]))
+
 
 def _check(rc):
     if rc != _capi.OK and rc != _capi.STREAM_END:
