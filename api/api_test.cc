@@ -264,8 +264,16 @@ TEST_F(ApiTest, StreamWithoutSizeMatchesTheCommandLineOnAPipe) {
 
 TEST_F(ApiTest, ConcatenatedFilesDecodeToTheConcatenation) {
   const std::string a = "first part\n", b = "second\x0b part\n";
-  const std::string z = compress(tiny_, a) + compress(tiny_, b);
+  const std::string za = compress(tiny_, a), z = za + compress(tiny_, b);
   EXPECT_EQ(decompress(tiny_, z), a + b);
+  size_t n = 0;
+  ASSERT_EQ(llmzip_members(z.data(), z.size(), nullptr, 0, &n), LLMZIP_OK);
+  ASSERT_EQ(n, 2u);
+  uint64_t offsets[2] = {9, 9};
+  ASSERT_EQ(llmzip_members(z.data(), z.size(), offsets, 2, &n), LLMZIP_OK);
+  EXPECT_EQ(offsets[0], 0u);
+  EXPECT_EQ(offsets[1], za.size());
+  EXPECT_EQ(llmzip_members(z.data(), z.size() - 1, offsets, 2, &n), LLMZIP_ERROR_TRUNCATED);
   std::string back;
   ASSERT_EQ(stream_decompress(tiny_, z, 5, 3, &back), LLMZIP_OK) << llmzip_error_message();
   EXPECT_EQ(back, a + b);

@@ -380,6 +380,29 @@ int llmzip_decompressed_size(const void* src, size_t src_size, uint64_t* size) {
   });
 }
 
+int llmzip_members(const void* src, size_t src_size, uint64_t* offsets, size_t capacity, size_t* n_members) {
+  return guarded([&] {
+    if ((!src && src_size) || (!offsets && capacity) || !n_members)
+      return fail(ErrorCode::kInvalidArgument, "llmzip_members: NULL argument");
+    *n_members = 0;
+    MemorySource in(std::string_view(static_cast<const char*>(src), src_size), "<memory>");
+    size_t n = 0;
+    Status st = container::StreamReader::for_each_member(in, "<memory>", [&](container::StreamReader& r) {
+      if (n < capacity) offsets[n] = r.member_offset();
+      ++n;
+      container::StreamReader::Frame f;
+      for (;;) {
+        auto more = r.next(&f);
+        if (!more) return more.status();
+        if (!*more) return Status::ok();
+      }
+    });
+    if (!st) return fail(st);
+    *n_members = n;
+    return int(LLMZIP_OK);
+  });
+}
+
 int llmzip_decompress(const llmzip_model* m, const void* src, size_t src_size, void* dst, size_t dst_cap,
                       size_t* dst_size, const llmzip_options* opt) {
   return guarded([&] {

@@ -154,6 +154,14 @@ LLMZIP_API int llmzip_compress(const llmzip_model* m, const void* src, size_t sr
  * the frame headers without running the model; errors as for a damaged file. */
 LLMZIP_API int llmzip_decompressed_size(const void* src, size_t src_size, uint64_t* size);
 
+/* Where each file of a concatenation of .llmz files starts in src
+ * (offsets[0] == 0), found by walking their structure without running the
+ * model (frame checksums verified): members decode independently, so a big
+ * archive of members can be decoded in parallel. Writes at most `capacity`
+ * offsets and sets *n_members to the count: call with capacity 0 to learn it. */
+LLMZIP_API int llmzip_members(const void* src, size_t src_size, uint64_t* offsets, size_t capacity,
+                              size_t* n_members);
+
 /* Decompresses a whole .llmz (concatenated files give their concatenation)
  * into dst and sets *dst_size. Every frame's checksum and the content checksum
  * are verified; on error the contents of dst are unspecified.

@@ -25,7 +25,7 @@ from typing import List, Optional
 from . import _capi
 from ._capi import lib
 
-__all__ = ["LLMZipError", "Model", "default_model", "compress", "decompress", "decompressed_size", "score",
+__all__ = ["LLMZipError", "Model", "default_model", "compress", "decompress", "decompressed_size", "members", "score",
            "tokenize", "distance", "LLMZipCompressor", "LLMZipDecompressor", "LLMZipFile", "open",
            "ScoreResult", "TokenScore", "Distance", "version", "FORMAT_VERSION"]
 
@@ -166,6 +166,25 @@ def decompressed_size(data) -> int:
     n = ctypes.c_uint64()
     _check(lib.llmzip_decompressed_size(src, len(src), ctypes.byref(n)))
     return n.value
+
+
+def members(data) -> List[int]:
+    """Offsets where the files of a concatenation of .llmz files start (the
+    first is 0), from their structure, without the model. `data` is bytes or a
+    writable buffer (bytearray, mmap.ACCESS_COPY)."""
+    if isinstance(data, bytes):
+        ptr, size, keep = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p), len(data), None
+    else:
+        keep = (ctypes.c_char * len(data)).from_buffer(data)  # released below: the caller may close an mmap
+        ptr, size = ctypes.c_void_p(ctypes.addressof(keep)), len(data)
+    try:
+        n = ctypes.c_size_t()
+        _check(lib.llmzip_members(ptr, size, None, 0, ctypes.byref(n)))
+        offsets = (ctypes.c_uint64 * max(1, n.value))()
+        _check(lib.llmzip_members(ptr, size, offsets, n.value, ctypes.byref(n)))
+        return list(offsets[:n.value])
+    finally:
+        del keep
 
 
 def decompress(data, *, model: Optional[Model] = None, threads: int = 0) -> bytes:

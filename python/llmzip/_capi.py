@@ -103,6 +103,8 @@ _sigs = {
     "llmzip_compress": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, c_size_p,
                                        ctypes.POINTER(Options)]),
     "llmzip_decompressed_size": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64)]),
+    "llmzip_members": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64),
+                                      ctypes.c_size_t, c_size_p]),
     "llmzip_decompress": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
                                          c_size_p, ctypes.POINTER(Options)]),
     "llmzip_cstream_create": (ctypes.c_int, [_P, ctypes.POINTER(Options), ctypes.POINTER(_P)]),

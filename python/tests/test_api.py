@@ -32,6 +32,7 @@ def test_round_trip_and_cli_bytes(cli, text, tmp_path):
     assert r.stdout == zt
     assert llmzip.decompress(zt) == text
     assert llmzip.decompressed_size(z + zt) == 2 * len(text)
+    assert llmzip.members(z + zt) == [0, len(z)] and llmzip.members(bytearray(z)) == [0]
     assert llmzip.decompress(z + zt) == text + text
 
 

@@ -84,6 +84,11 @@ def test_sharded_file_is_one_archive_of_members(client, cli, tiny_path, tmp_path
     r = run_cli(cli, "-d", "-c", "-m", tiny_path, str(out))
     assert r.returncode == 0 and r.stdout == data
     assert llmzip.decompress(out.read_bytes(), model=llmzip.Model(tiny_path)) == data
+    # Decompression splits the archive at its members: one task each.
+    assert len(cluster.member_ranges(str(out))) == len(shards)
+    s = cluster.run("decompress", [str(out)], str(tmp_path / "back.txt"), client=client, model=tiny_path)
+    assert not s.failed and s.tasks == len(shards) and s.out_bytes == len(data)
+    assert (tmp_path / "back.txt").read_bytes() == data
 
 
 def test_corrupt_input_fails_only_that_file(client, tiny_path, tmp_path):

@@ -8,7 +8,9 @@ newline boundaries near --shard-bytes, each shard is compressed by one task
 into a complete .llmz file, and a file's output is its shards' .llmz files
 concatenated in order, which `llmzip -d` (and llmzip.decompress) decodes to
 the original bytes (docs/format.md section 9). A file no larger than one
-shard gives exactly the bytes of `llmzip -c FILE`.
+shard gives exactly the bytes of `llmzip -c FILE`. Decompression splits each
+archive at its members (found from the structure, without the model), so a
+big archive decodes in parallel too.
 
 Where things live (docs/cluster.md): workers read inputs by path, so inputs
 must be visible at the same path on every worker (one machine, or a shared
@@ -75,14 +77,35 @@ def verify_shard(packed: bytes, path: str, offset: int, length: int, model_path:
     return len(data)
 
 
-def decompress_file(path: str, model_path: Optional[str], threads: int) -> bytes:
-    with open(path, "rb") as f:
-        packed = f.read()
+def _named(e: "llmzip.LLMZipError", path: str, offset: int = 0) -> "llmzip.LLMZipError":
+    # The library names a buffer "<memory>"; name the file (and member) instead.
+    where = path if offset == 0 else f"{path} (member at byte {offset})"
+    return llmzip.LLMZipError(e.code, str(e.args[0]).replace("<memory>", where))
+
+
+def decompress_member(path: str, offset: int, length: int, model_path: Optional[str], threads: int) -> bytes:
+    """One member (a whole .llmz file) of a concatenation, decoded."""
+    packed = _read_range(path, offset, length)
     try:
         return llmzip.decompress(packed, model=_worker_model(model_path), threads=threads)
     except llmzip.LLMZipError as e:
-        # The library names the input "<memory>"; name the file instead.
-        raise llmzip.LLMZipError(e.code, str(e.args[0]).replace("<memory>", path)) from None
+        raise _named(e, path, offset) from None
+
+
+def member_ranges(path: str) -> List[Tuple[int, int]]:
+    """(offset, length) of the .llmz files concatenated in `path`, found by
+    walking their structure (no model; every frame checksum verified)."""
+    import mmap
+    size = os.path.getsize(path)
+    if size == 0:
+        raise llmzip.LLMZipError(4, f"{path}: empty file, not an .llmz")
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) as mm:
+        try:
+            starts = llmzip.members(mm)
+        except llmzip.LLMZipError as e:
+            raise _named(e, path) from None
+    ends = starts[1:] + [size]
+    return [(a, b - a) for a, b in zip(starts, ends)]
 
 
 # ---------------------------------------------------------------- planning
@@ -112,8 +135,9 @@ def shard_ranges(path: str, target: int) -> List[Tuple[int, int]]:
 class Job:
     src: str                  # input path
     dst: str                  # output path
-    shards: List[Tuple[int, int]] = field(default_factory=list)  # compress only
+    shards: List[Tuple[int, int]] = field(default_factory=list)  # (offset, length): one task each
     size: int = 0             # input bytes
+    error: Optional[str] = None  # planning failed (a damaged .llmz): the file fails, no task
 
 
 def _walk(inputs: Sequence[str], want_suffix: bool) -> List[Tuple[str, str]]:
@@ -158,6 +182,11 @@ def plan(mode: str, inputs: Sequence[str], output: Optional[str], shard_bytes: i
         job = Job(path, dst, size=os.path.getsize(path))
         if mode == "compress":
             job.shards = shard_ranges(path, shard_bytes)
+        else:
+            try:
+                job.shards = member_ranges(path)  # members decode in parallel
+            except llmzip.LLMZipError as e:
+                job.error = str(e)
         jobs.append(job)
     return jobs
 
@@ -272,13 +301,16 @@ def run(mode: str, inputs: Sequence[str], output: Optional[str] = None, *, clien
         settings = dict(settings, threads=threads)
         futures, owner = [], {}  # future key -> (job index, piece index, kind)
         for j, job in enumerate(jobs):
+            if job.error:
+                summary.failed[job.src] = job.error
+                continue
             try:
-                outputs[j] = _Output(job.dst, len(job.shards) if mode == "compress" else 1, force)
+                outputs[j] = _Output(job.dst, len(job.shards), force)
             except OSError as e:
                 summary.failed[job.src] = str(e)
                 continue
-            if mode == "compress":
-                for i, (off, length) in enumerate(job.shards):
+            for i, (off, length) in enumerate(job.shards):
+                if mode == "compress":
                     key = f"llmzip-c-{j}-{i}-{time.time_ns()}"
                     fc = client.submit(compress_shard, job.src, off, length, model_path, settings, key=key,
                                        retries=retries, pure=False)
@@ -289,11 +321,11 @@ def run(mode: str, inputs: Sequence[str], output: Optional[str] = None, *, clien
                                            key=key + "-verify", retries=retries, pure=False)
                         futures.append(fv)
                         owner[fv.key] = (j, i, "verify")
-            else:
-                fd = client.submit(decompress_file, job.src, model_path, threads, key=f"llmzip-d-{j}-{time.time_ns()}",
-                                   retries=retries, pure=False)
-                futures.append(fd)
-                owner[fd.key] = (j, 0, "data")
+                else:
+                    fd = client.submit(decompress_member, job.src, off, length, model_path, threads,
+                                       key=f"llmzip-d-{j}-{i}-{time.time_ns()}", retries=retries, pure=False)
+                    futures.append(fd)
+                    owner[fd.key] = (j, i, "data")
         summary.tasks = len(futures)
         _collect(client, futures, owner, jobs, outputs, summary, verify and mode == "compress", progress)
     finally:
@@ -358,7 +390,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scheduler", help="tcp://HOST:8786 of a running dask-scheduler; default: a local "
                     "cluster of --workers processes")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local cluster size (default: cores)")
-    ap.add_argument("-T", "--threads", type=int, default=1, help="llmzip threads per task (default 1: one per "
+    ap.add_argument("-t", "--threads", type=int, default=1, help="llmzip threads per task (default 1: one per "
                     "Dask worker thread)")
     ap.add_argument("-m", "--model", help="GGUF model path, the same on every worker (default: built-in)")
     ap.add_argument("--shard-bytes", type=int, default=DEFAULT_SHARD_BYTES,
