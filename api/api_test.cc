@@ -209,6 +209,13 @@ TEST_F(ApiTest, OneShotRoundTripsAndMatchesTheCommandLine) {
   ASSERT_EQ(run_cli("-c --frame-bytes 200 --method tbyt '" + d.file("t.txt") + "' > '" + d.file("t2.llmz") + "'"), 0);
   EXPECT_EQ(read_file(d.file("t2.llmz")), zt);
   EXPECT_EQ(decompress(builtin_, zt), text_);
+  llmzip_options_init(&o);
+  o.adapt = 0;
+  const std::string zp = compress(builtin_, text_, &o);
+  EXPECT_NE(zp, z);
+  ASSERT_EQ(run_cli("-c --no-adapt '" + d.file("t.txt") + "' > '" + d.file("t3.llmz") + "'"), 0);
+  EXPECT_EQ(read_file(d.file("t3.llmz")), zp);
+  EXPECT_EQ(decompress(builtin_, zp), text_);
 }
 
 TEST_F(ApiTest, EmptyAndBinaryInputsRoundTrip) {

@@ -114,7 +114,7 @@ typedef struct llmzip_options {
   uint32_t reserved0;    /* must be 0 */
   uint64_t frame_bytes;  /* target frame size; 0 = default (--frame-bytes) */
   int32_t method;        /* LLMZIP_METHOD_*, default AC (--method) */
-  int32_t adapt;         /* 1 (default): the adaptive predictor; 0: the model alone */
+  int32_t adapt;         /* 1 (default): the adaptive predictor; 0: the model alone (--no-adapt) */
 } llmzip_options;
 
 LLMZIP_API void llmzip_options_init(llmzip_options* opt);
