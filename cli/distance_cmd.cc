@@ -1,17 +1,20 @@
 // `llmzip distance A B` and `llmzip similar QUERY CANDIDATE...`: information
-// distance with the model as the compressor (cli/measure_distance.h).
+// distance with the model as the compressor (codec/distance.h).
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/measure_distance.h"
+#include "codec/distance.h"
 #include "cli/measure_io.h"
 #include "cli/measure_table.h"
 
 namespace llmzip::cli {
 namespace {
+
+using codec::Distance;
+using codec::measure_distance;
 
 std::string json_distance(const Distance& d) {
   return "\"c_x\":" + fmt(d.cx, 3) + ",\"c_y\":" + fmt(d.cy, 3) + ",\"c_x_given_y\":" + fmt(d.cx_given_y, 3) +

@@ -5,7 +5,7 @@
 // the mean of the two normalized conditional costs,
 //   d(q, e) = (C(q|e) / C(q) + C(e|q) / C(e)) / 2,
 // near 0 for a repeat, near 1 when neither text helps the other. Unlike the
-// NID of cli/measure_distance.h (max of the two over the max of C), it does not
+// NID of codec/distance.h (max of the two over the max of C), it does not
 // let the longer or less predictable text decide alone: on a test set of
 // stories, source and CSV records of different lengths the NID put a story
 // nearest to a CSV file (cli/measure_classify_test.cc), this distance does not.

@@ -71,6 +71,7 @@ std::atomic<int>& active_slot() {
 
 }  // namespace
 
+
 Isa isa_from_env_value(const char* value, std::string* message) {
   message->clear();
   const Isa best = best_supported_isa();

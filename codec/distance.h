@@ -11,7 +11,7 @@
 #include "codec/scorer.h"
 #include "common/status.h"
 
-namespace llmzip::cli {
+namespace llmzip::codec {
 
 struct Distance {
   double cx = 0, cy = 0;        // C(x), C(y)
@@ -30,7 +30,7 @@ Distance distance_from_bits(double cx, double cy, double cx_given_y, double cy_g
 
 // Measures all five quantities with `m` (four model passes; three when
 // `known_cx` gives C(x), as `similar` does for its query).
-Result<Distance> measure_distance(const codec::LoadedModel& m, std::string_view x, std::string_view y,
-                                  const codec::ScoreOptions& opt, const double* known_cx = nullptr);
+Result<Distance> measure_distance(const LoadedModel& m, std::string_view x, std::string_view y,
+                                  const ScoreOptions& opt, const double* known_cx = nullptr);
 
-}  // namespace llmzip::cli
+}  // namespace llmzip::codec

@@ -1,10 +1,10 @@
-#include "cli/measure_distance.h"
+#include "codec/distance.h"
 
 #include <gtest/gtest.h>
 
 #include "testing/testutil.h"
 
-namespace llmzip::cli {
+namespace llmzip::codec {
 namespace {
 
 TEST(MeasureDistance, FormulasFromBits) {
@@ -81,4 +81,4 @@ TEST(MeasureDistance, ParaphraseIsCloserThanUnrelatedStory) {
 }
 
 }  // namespace
-}  // namespace llmzip::cli
+}  // namespace llmzip::codec
