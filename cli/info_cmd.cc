@@ -60,7 +60,7 @@ void print_info(const Args& a, const std::string& path, const container::Archive
         "\"method\": \"%s\", \"n_vocab\": %u, \"context\": %u, \"start_token\": %s, \"space_prefix\": %s, "
         "\"frame_bytes\": %u, \"frames\": %zu, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
         "\"compressed_size\": %llu, \"bits_per_byte\": %.6f, \"bits_per_token\": %.6f%s}\n",
-        json_string(path).c_str(), unsigned(container::kFormatVersion), json_string(h.model_name).c_str(),
+        json_string(path).c_str(), unsigned(h.format_version), json_string(h.model_name).c_str(),
         hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, coder::method_name(h.method), h.n_vocab,
         h.n_ctx, h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
         h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), (unsigned long long)stored,
