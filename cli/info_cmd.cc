@@ -47,10 +47,20 @@ void print_info(const Args& a, const std::string& path, const container::Archive
   const auto& h = r->header();
   const auto& f = r->footer();
   uint64_t tokens = 0, stored = 0, payload = 0;
+  uint64_t kinds[container::kMaxFrameKind + 1] = {};
   for (size_t i = 0; i < r->frame_count(); ++i) {
     tokens += r->entry(i).token_count;
     payload += r->entry(i).payload_size;
-    if (r->frame_header(i).kind == container::FrameKind::kStored) ++stored;
+    ++kinds[size_t(r->frame_header(i).kind)];
+  }
+  stored = kinds[size_t(container::FrameKind::kStored)];
+  // "3 coded, 1 zstd" for the kinds present; JSON: {"coded": 3, "zstd": 1}.
+  std::string kind_list, kind_json;
+  for (size_t k = 0; k <= container::kMaxFrameKind; ++k) {
+    if (!kinds[k]) continue;
+    const char* name = container::frame_kind_name(container::FrameKind(k));
+    kind_list += (kind_list.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + name;
+    kind_json += std::string(kind_json.empty() ? "" : ", ") + "\"" + name + "\": " + std::to_string(kinds[k]);
   }
   const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
   const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
@@ -58,12 +68,12 @@ void print_info(const Args& a, const std::string& path, const container::Archive
     std::printf(
         "{\"file\": %s, \"format_version\": %u, \"model\": %s, \"model_sha256\": \"%s\", \"numerics_version\": %u, "
         "\"method\": \"%s\", \"n_vocab\": %u, \"context\": %u, \"start_token\": %s, \"space_prefix\": %s, "
-        "\"frame_bytes\": %u, \"frames\": %zu, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
+        "\"frame_bytes\": %u, \"frames\": %zu, \"frame_kinds\": {%s}, \"stored_frames\": %llu, \"tokens\": %llu, \"original_size\": %llu, "
         "\"compressed_size\": %llu, \"bits_per_byte\": %.6f, \"bits_per_token\": %.6f%s}\n",
         json_string(path).c_str(), unsigned(h.format_version), json_string(h.model_name).c_str(),
         hex(h.model_sha256.data(), 32).c_str(), h.numerics_version, coder::method_name(h.method), h.n_vocab,
         h.n_ctx, h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
-        h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), (unsigned long long)stored,
+        h.space_prefix() ? "true" : "false", h.frame_bytes, r->frame_count(), kind_json.c_str(), (unsigned long long)stored,
         (unsigned long long)tokens, (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt,
         members > 1 ? (", \"member\": " + std::to_string(member) + ", \"members\": " + std::to_string(members)).c_str()
                     : "");
@@ -76,10 +86,12 @@ void print_info(const Args& a, const std::string& path, const container::Archive
   std::string shown_name;  // from the file: keep control bytes off the terminal
   for (unsigned char c : h.model_name) shown_name += (c < 0x20 || c == 0x7F) ? '?' : char(c);
   std::printf("  model           %s (sha256 %s)\n", shown_name.c_str(), hex(h.model_sha256.data(), 32).c_str());
-  std::printf("  engine          numerics version %u, coder version %u, method %s\n", h.numerics_version,
+  std::printf("  engine          format version %u, numerics version %u, coder version %u, method %s\n",
+              unsigned(h.format_version), h.numerics_version,
               unsigned(h.coder_version), coder::method_name(h.method));
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
-  std::printf("  frames          %zu (%llu stored uncoded)\n", r->frame_count(), (unsigned long long)stored);
+  std::printf("  frames          %zu%s%s%s\n", r->frame_count(), kind_list.empty() ? "" : " (", kind_list.c_str(),
+              kind_list.empty() ? "" : ")");
   std::printf("  tokens          %llu\n", (unsigned long long)tokens);
   std::printf("  original size   %llu bytes\n", (unsigned long long)f.total_original_size);
   std::printf("  compressed size %llu bytes (%.2f%%)\n", (unsigned long long)file_size,

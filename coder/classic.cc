@@ -33,9 +33,9 @@ int brotli_window_bits(uint64_t n) {
 }
 
 Result<std::string> lzma_encode(std::string_view in, Effort effort) {
-  (void)effort;  // -9e is fast enough for both (about 2 MB/s)
   lzma_options_lzma opt;
-  if (lzma_lzma_preset(&opt, 9 | LZMA_PRESET_EXTREME)) return failed(Classic::kLzma, "no preset 9e");
+  if (lzma_lzma_preset(&opt, effort == Effort::kMax ? 9 | LZMA_PRESET_EXTREME : 9))
+    return failed(Classic::kLzma, "no preset 9");
   opt.dict_size = lzma_dict_size(in.size());
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream s = LZMA_STREAM_INIT;
@@ -130,7 +130,7 @@ Result<std::string> zstd_encode(std::string_view in, Effort effort) {
   if (!c) return failed(Classic::kZstd, "cannot initialise");
   // No checksum, no content size, no dictionary id: the frame header records
   // the size and checksums the bytes (format.md 7.4).
-  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, effort == Effort::kMax ? ZSTD_maxCLevel() : 19);
+  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, effort == Effort::kMax ? ZSTD_maxCLevel() : 17);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_contentSizeFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_dictIDFlag, 0);
