@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 
+#include "codec/framing.h"
 #include "codec/scorer.h"
 #include "common/testutil.h"
 #include "container/checksum.h"
@@ -364,7 +365,10 @@ TEST(CodecBpe, InvalidUtf8AndInexpressibleBytesRoundTrip) {
     const uint64_t evaluated = st.kind_frames[size_t(container::FrameKind::kCoded)] + st.model_lost;
     EXPECT_GT(evaluated, 0u) << vocab << ": the model coded no frame";
     if (std::string(vocab) == "falcon") {
-      EXPECT_LT(evaluated, st.frames);
+      // Fewer than the frames cut (the file may hold them as one classic frame).
+      size_t cut = 0;
+      for (std::string_view rest(text); !rest.empty(); ++cut) rest.remove_prefix(next_frame_length(rest, 16, true));
+      EXPECT_LT(evaluated, cut);
     }
   }
 }

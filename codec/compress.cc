@@ -11,7 +11,7 @@
 #include "codec/evaluator.h"
 #include "codec/frame_tokens.h"
 #include "codec/framing.h"
-#include "codec/line_endings.h"
+#include "codec/text_transforms.h"
 #include "coder/classic.h"
 #include "coder/frame_coder.h"
 #include "container/writer.h"
@@ -25,6 +25,10 @@ constexpr size_t kGroupFrames = 32;
 constexpr uint64_t kGroupBytes = uint64_t(64) << 20;
 // The start of the input that decides the frame size of binary files.
 constexpr size_t kSampleBytes = 64 << 10;
+// Binary frames at least this long get the classic codecs' fast settings
+// (coder::Effort::kFast), so that large binaries compress at >= 1 MB/s;
+// shorter ones cost little at the strongest settings.
+constexpr uint64_t kFastEffortBytes = 256 << 10;
 
 // Frame size for an input whose start is not text (format.md section 4): no
 // context window to fill, and the classic codecs gain from long frames.
@@ -37,7 +41,7 @@ uint64_t binary_frame_bytes(int64_t input_size) {
 struct PlannedFrame {
   std::string_view bytes;                  // into the input buffer
   bool binary = false;                     // looks_binary: the model never sees it
-  std::optional<LfText> lf;                // the CR LF transform of what the model codes
+  std::optional<TransformedText> tx;       // the text transforms of what the model codes
   int seq = -1;                            // its token sequence in Group::seqs, if the model codes it
   std::array<std::string, 3> classic;      // payloads, indexed by coder::Classic
 };
@@ -48,8 +52,8 @@ struct Group {
   uint64_t bytes = 0;
 };
 
-// Plans the group's frames in parallel: binary detection, the line-ending
-// transform, tokens (kept only when the decoder's rule gives the text back
+// Plans the group's frames in parallel: binary detection, the text
+// transforms, tokens (kept only when the decoder's rule gives the text back
 // exactly), and the three classic payloads.
 Result<Group> plan_group(const std::vector<std::string_view>& frames, const tokenizer::Tokenizer& tok,
                          bool space_prefix, bool detect_binary, ThreadPool& pool) {
@@ -61,10 +65,17 @@ Result<Group> plan_group(const std::vector<std::string_view>& frames, const toke
     f.bytes = frames[i];
     f.binary = detect_binary && looks_binary(f.bytes);
     if (!f.binary) {
-      f.lf = to_lf(f.bytes);
-      toks[i] = tokenize_frame(tok, f.lf ? std::string_view(f.lf->text) : f.bytes, space_prefix);
+      f.tx = transform_text(f.bytes);
+      toks[i] = tokenize_frame(tok, f.tx ? std::string_view(f.tx->text) : f.bytes, space_prefix);
+      // A frame has at most one token per byte + 1 (format.md section 3):
+      // spaces for tabs can break that, CRLF alone cannot.
+      if (f.tx && (f.tx->set & kTransformTabs) && toks[i] && toks[i]->size() > f.bytes.size() + 1) {
+        f.tx = transform_text(f.bytes, kTransformCrLf);
+        toks[i] = tokenize_frame(tok, f.tx ? std::string_view(f.tx->text) : f.bytes, space_prefix);
+      }
     }
-    const coder::Effort effort = f.binary ? coder::Effort::kFast : coder::Effort::kMax;
+    const coder::Effort effort =
+        f.binary && f.bytes.size() >= kFastEffortBytes ? coder::Effort::kFast : coder::Effort::kMax;
     for (coder::Classic c : coder::kClassics) {
       auto payload = coder::classic_encode(c, f.bytes, effort);
       if (!payload) return payload.status();
@@ -116,10 +127,30 @@ Choice choose_frame(PlannedFrame& f, std::optional<std::string> coded, uint64_t 
   consider({container::FrameKind::kBrotli, std::move(f.classic[size_t(coder::Classic::kBrotli)])});
   consider({container::FrameKind::kLzma, std::move(f.classic[size_t(coder::Classic::kLzma)])});
   if (coded) {
-    if (f.lf)
-      consider({container::FrameKind::kCodedLf, join_lf_payload(f.lf->record, *coded), tokens});
+    if (f.tx)
+      consider({container::FrameKind::kTransformed, join_transformed_payload(*f.tx, *coded), tokens});
     else
       consider({container::FrameKind::kCoded, std::move(*coded), tokens});
+  }
+  return best;
+}
+
+// An input that fits in one group, written as a single classic frame, when
+// that is smaller than its frames' best kinds together (`per_frame` bytes):
+// a classic codec sees repeats across frames that the frames cannot. Binary
+// inputs are single frames already.
+std::optional<Choice> whole_input_choice(std::string_view input, uint64_t per_frame) {
+  std::optional<Choice> best;
+  uint64_t best_size = per_frame;
+  for (coder::Classic c : coder::kClassics) {
+    auto payload = coder::classic_encode(c, input);
+    if (!payload) continue;  // the per-frame choice stands
+    Choice ch{c == coder::Classic::kLzma     ? container::FrameKind::kLzma
+              : c == coder::Classic::kBrotli ? container::FrameKind::kBrotli
+                                             : container::FrameKind::kZstd,
+              std::move(payload).value()};
+    const uint64_t size = written_size(ch, input.size());
+    if (size < best_size) best = std::move(ch), best_size = size;
   }
   return best;
 }
@@ -148,15 +179,22 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
 
   auto hdr = make_header(m, p, in.size_hint());
   if (!hdr) return hdr.status();
-  const container::FileHeader& h = *hdr;
+  container::FileHeader& h = *hdr;
   ThreadPool pool(std::max(1, p.threads));
   Evaluator ev(*m.model, eval_settings(h), pool);
 
+  // The writer starts after the first group, whose frames may still become
+  // one (whole_input_choice), which the header's frame_bytes must allow.
   Stats stats;
-  auto w = container::Writer::create(h, out);
-  if (!w) return w.status();
+  std::optional<container::Writer> w;
+  auto start_writer = [&]() -> Status {
+    auto created = container::Writer::create(h, out);
+    if (!created) return created.status();
+    w.emplace(std::move(created).value());
+    return Status::ok();
+  };
   auto report = [&](uint64_t in_estimate) {
-    stats.out_bytes = w->bytes_written();
+    stats.out_bytes = w ? w->bytes_written() : 0;
     if (progress) progress({in_estimate, stats.out_bytes, in.size_hint(), stats.in_bytes, stats.out_bytes});
   };
 
@@ -190,8 +228,9 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
           if (total) report(stats.in_bytes + g.bytes * done / total);
         }));
 
-    // Write the group in input order, each frame as its smallest kind: no
-    // frame is ever larger than stored.
+    // Each frame as its smallest kind: no frame is ever larger than stored.
+    std::vector<Choice> choices;
+    uint64_t per_frame = 0;
     for (PlannedFrame& f : g.frames) {
       std::optional<std::string> coded;
       uint64_t tokens = 0;
@@ -201,7 +240,27 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
         coded = std::move(payload).value();
         tokens = g.seqs[size_t(f.seq)].size();
       }
-      const Choice c = choose_frame(f, std::move(coded), tokens);
+      choices.push_back(choose_frame(f, std::move(coded), tokens));
+      per_frame += written_size(choices.back(), f.bytes.size());
+    }
+    if (!w) {
+      const std::string_view group(buf.data(), g.bytes);
+      if (eof && rest.empty() && g.frames.size() > 1) {
+        if (auto whole = whole_input_choice(group, per_frame)) {
+          h.frame_bytes = uint32_t(std::max<uint64_t>(h.frame_bytes, group.size()));
+          for (const PlannedFrame& f : g.frames) stats.model_lost += f.seq >= 0;  // the model's work, unused
+          PlannedFrame one;
+          one.bytes = group;
+          g.frames.assign(1, std::move(one));
+          choices.assign(1, std::move(*whole));
+        }
+      }
+      LLMZIP_RETURN_IF_ERROR(start_writer());
+    }
+    // Write the group in input order.
+    for (size_t k = 0; k < g.frames.size(); ++k) {
+      const PlannedFrame& f = g.frames[k];
+      const Choice& c = choices[k];
       LLMZIP_RETURN_IF_ERROR(w->add_frame(c.kind, f.bytes, c.tokens, c.payload));
       const bool model_won = container::frame_kind_has_tokens(c.kind);
       if (model_won) {
@@ -218,6 +277,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
     buf.erase(0, buf.size() - rest.size());
     report(stats.in_bytes);
   }
+  if (!w) LLMZIP_RETURN_IF_ERROR(start_writer());  // the empty input
   LLMZIP_RETURN_IF_ERROR(w->finish());
   report(stats.in_bytes);
   if (stats_out) *stats_out = stats;

@@ -7,7 +7,7 @@
 
 #include "codec/codec.h"
 #include "codec/decoder.h"
-#include "codec/line_endings.h"
+#include "codec/text_transforms.h"
 #include "coder/classic.h"
 #include "coder/frame_coder.h"
 #include "container/checksum.h"
@@ -28,9 +28,8 @@ struct CodedFrame {
   container::FrameHeader header;
   std::string payload;
   std::string where;                   // "<file>: frame N at byte X" for messages
-  // coded-lf: where the line-ending record and the coder's part lie in the payload.
-  size_t record_at = 0, record_size = 0, coded_at = 0;
-  uint64_t text_size = 0;              // bytes the tokens spell (original_size - the record's CRs)
+  size_t coded_at = 0;                 // where the coder's part of the payload starts (after the records)
+  uint64_t text_limit = 0;             // bytes the tokens may spell at most
   std::optional<coder::FrameDecoder> coder;
   std::string bytes;                   // decoded so far (with the prefix space, if any)
   uint64_t cdf_hash = 0;               // Params::hash_cdfs
@@ -71,27 +70,24 @@ Result<std::string> decode_plain_frame(container::StreamReader::Frame& f, const 
   return bytes;
 }
 
-// A coded or coded-lf frame, ready for the Decoder: the line-ending record
-// split off and checked, the size of the text its tokens must spell.
+// A coded or transformed frame, ready for the Decoder: the transforms'
+// records split off and checked, the most text its tokens may spell.
 Result<CodedFrame> open_coded_frame(container::StreamReader::Frame& f, std::string where) {
   CodedFrame c;
   c.header = f.header;
   c.payload = std::move(f.payload);
   c.where = std::move(where);
-  c.text_size = c.header.original_size;
-  if (c.header.kind == container::FrameKind::kCodedLf) {
-    auto parts = split_lf_payload(c.payload);
+  c.text_limit = c.header.original_size;
+  if (c.header.kind == container::FrameKind::kTransformed) {
+    auto parts = split_transformed_payload(c.payload);
     if (!parts) return at(c.where, parts.status());
-    auto crs = lf_record_crs(parts->record);
-    if (!crs) return at(c.where, crs.status());
-    if (*crs >= c.header.original_size)
-      return Status(ErrorCode::kCorrupt, c.where + ": line-ending record puts back " + std::to_string(*crs) +
+    if (parts->crs >= c.header.original_size)
+      return Status(ErrorCode::kCorrupt, c.where + ": CRLF record puts back " + std::to_string(parts->crs) +
                                              " CRs into a frame of " + std::to_string(c.header.original_size) +
                                              " bytes");
-    c.record_at = size_t(parts->record.data() - c.payload.data());
-    c.record_size = parts->record.size();
-    c.coded_at = c.record_at + c.record_size;
-    c.text_size -= *crs;
+    c.coded_at = c.payload.size() - parts->coded.size();
+    // Without TABS the text is exactly original_size - CRs; each tab becomes 4 spaces.
+    c.text_limit = (parts->set & kTransformTabs) ? 4 * c.header.original_size : c.header.original_size - parts->crs;
   }
   if (c.header.token_count == 0)
     return Status(ErrorCode::kCorrupt, c.where + ": coded frame of " + std::to_string(c.header.original_size) +
@@ -152,9 +148,9 @@ Status accept_token(CodedFrame& c, uint32_t t, const container::FileHeader& h, c
   const std::string_view b = tok.token_bytes_view(int32_t(t));
   if (b.empty()) return Status(ErrorCode::kCorrupt, c.where + ": decoded a token that stands for no bytes");
   const uint64_t prefix = h.space_prefix() ? 1 : 0;
-  if (c.bytes.size() + b.size() > c.text_size + prefix)
+  if (c.bytes.size() + b.size() > c.text_limit + prefix)
     return Status(ErrorCode::kCorrupt, c.where + ": decoded tokens exceed the frame's " +
-                                           std::to_string(c.text_size) + " bytes of text");
+                                           std::to_string(c.text_limit) + " bytes of text");
   c.bytes += b;
   return Status::ok();
 }
@@ -163,15 +159,17 @@ Status finish_frame(CodedFrame& c, const container::FileHeader& h) {
   if (Status st = c.coder->finish(); !st) return at(c.where, st);
   const auto text = tokenizer::Tokenizer::strip_space_prefix(c.bytes, h.space_prefix());
   if (!text) return Status(ErrorCode::kCorrupt, c.where + ": decoded frame lacks the tokenizer's leading space");
-  if (text->size() != c.text_size)
-    return Status(ErrorCode::kCorrupt, c.where + ": decoded " + std::to_string(text->size()) +
-                                           " bytes, the frame header says " + std::to_string(c.text_size));
   std::string bytes(*text);
-  if (c.header.kind == container::FrameKind::kCodedLf) {
-    auto original = from_lf(bytes, std::string_view(c.payload).substr(c.record_at, c.record_size));
+  if (c.header.kind == container::FrameKind::kTransformed) {
+    auto parts = split_transformed_payload(c.payload);  // checked by open_coded_frame
+    if (!parts) return at(c.where, parts.status());
+    auto original = untransform_text(bytes, *parts);
     if (!original) return at(c.where, original.status());
     bytes = std::move(original).value();
   }
+  if (bytes.size() != c.header.original_size)
+    return Status(ErrorCode::kCorrupt, c.where + ": decoded " + std::to_string(bytes.size()) +
+                                           " bytes, the frame header says " + std::to_string(c.header.original_size));
   if (container::original_checksum(bytes) != c.header.original_checksum)
     return Status(ErrorCode::kChecksumMismatch,
                   c.where + ": decoded bytes do not match the frame checksum (corrupt file, or a model/engine "

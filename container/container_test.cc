@@ -613,7 +613,7 @@ TEST(Container, Version2FrameKindsRoundTrip) {
   } ks[] = {{FrameKind::kLzma, "lzma bytes\n", "L-payload", 0},
             {FrameKind::kBrotli, "brotli bytes\n", std::string(300, 'B'), 0},
             {FrameKind::kZstd, "z", "zstd payload longer than its bytes", 0},
-            {FrameKind::kCodedLf, "a\r\nb\r\n", std::string("\x01\x02\xaa", 3), 4},
+            {FrameKind::kTransformed, "a\r\nb\r\n", std::string("\x01\x02\xaa", 3), 4},
             {FrameKind::kCoded, "plain", "", 2},
             {FrameKind::kStored, "raw", "raw", 0}};
   for (const K& k : ks) ASSERT_TRUE(w->add_frame(k.kind, k.original, k.tokens, k.payload).is_ok()) << int(k.kind);
@@ -621,7 +621,7 @@ TEST(Container, Version2FrameKindsRoundTrip) {
   EXPECT_EQ(load_le16(u8(out) + 8), 2);
   // A coded-kind header has 3 varints, lzma/brotli/zstd 2, stored 1.
   EXPECT_EQ(out[87], 2);
-  FrameHeader zstd{FrameKind::kZstd, 100, 0, 200}, lf{FrameKind::kCodedLf, 100, 30, 20};
+  FrameHeader zstd{FrameKind::kZstd, 100, 0, 200}, lf{FrameKind::kTransformed, 100, 30, 20};
   EXPECT_EQ(zstd.encoded_size(), 1u + 1 + 2 + 8);
   EXPECT_EQ(lf.encoded_size(), 1u + 1 + 1 + 1 + 8);
 
@@ -651,7 +651,7 @@ TEST(Container, Version1FilesHaveOnlyCodedAndStoredFrames) {
   auto w = Writer::create(h, sink);
   ASSERT_TRUE(w.is_ok());
   EXPECT_EQ(w->add_frame(FrameKind::kZstd, "abc", 0, "p").code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(w->add_frame(FrameKind::kCodedLf, "abc", 1, "p").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(w->add_frame(FrameKind::kTransformed, "abc", 1, "p").code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(w->add_frame(FrameKind::kCoded, "abc", 0, "p").code(), ErrorCode::kOk);
   EXPECT_EQ(w->add_frame(FrameKind::kStored, "abc", 1, "abc").code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(w->add_frame(FrameKind::kStored, "abc", 0, "abd").code(), ErrorCode::kInvalidArgument);

@@ -21,7 +21,7 @@
 namespace llmzip::container {
 
 // Writers write version 2; readers read 1 and 2. Version 2 adds the frame
-// kinds lzma, brotli, zstd and coded-lf; nothing else differs.
+// kinds lzma, brotli, zstd and transformed; nothing else differs.
 inline constexpr uint16_t kFormatVersion = 2;
 inline constexpr uint16_t kMinFormatVersion = 1;
 inline constexpr uint8_t kCoderVersion = 1;
@@ -66,7 +66,7 @@ enum class FrameKind : uint8_t {
   kLzma = 2,     // payload = a raw LZMA2 stream of the original bytes
   kBrotli = 3,   // payload = a brotli stream of the original bytes
   kZstd = 4,     // payload = one Zstandard frame of the original bytes
-  kCodedLf = 5,  // coded after CR LF -> LF: payload = line-ending record + the method's payload
+  kTransformed = 5,  // coded after reversible text transforms: payload = their records + the method's payload
 };
 inline constexpr uint8_t kMaxFrameKind = 5;
 
@@ -75,9 +75,9 @@ inline bool frame_kind_known(uint8_t kind, uint16_t version) {
   return kind <= (version >= 2 ? kMaxFrameKind : uint8_t(FrameKind::kStored));
 }
 // Coded frames (model tokens) record token_count; every kind but stored records payload_size.
-inline bool frame_kind_has_tokens(FrameKind k) { return k == FrameKind::kCoded || k == FrameKind::kCodedLf; }
+inline bool frame_kind_has_tokens(FrameKind k) { return k == FrameKind::kCoded || k == FrameKind::kTransformed; }
 inline bool frame_kind_has_payload_size(FrameKind k) { return k != FrameKind::kStored; }
-// "coded", "stored", "lzma", "brotli", "zstd", "coded-lf".
+// "coded", "stored", "lzma", "brotli", "zstd", "transformed".
 const char* frame_kind_name(FrameKind k);
 
 struct FileHeader {
