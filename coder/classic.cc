@@ -32,10 +32,9 @@ int brotli_window_bits(uint64_t n) {
   return bits;
 }
 
-Result<std::string> lzma_encode(std::string_view in, Effort effort) {
+Result<std::string> lzma_encode_preset(std::string_view in, uint32_t preset) {
   lzma_options_lzma opt;
-  if (lzma_lzma_preset(&opt, effort == Effort::kMax ? 9 | LZMA_PRESET_EXTREME : 9))
-    return failed(Classic::kLzma, "no preset 9");
+  if (lzma_lzma_preset(&opt, preset)) return failed(Classic::kLzma, "no preset " + std::to_string(preset));
   opt.dict_size = lzma_dict_size(in.size());
   const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_stream s = LZMA_STREAM_INIT;
@@ -59,6 +58,16 @@ Result<std::string> lzma_encode(std::string_view in, Effort effort) {
   }
   out.resize(s.total_out);
   return out;
+}
+
+// kMax: the smaller of presets 9e and 9 (the extreme search is not always
+// better, e.g. on executables); kFast: 9.
+Result<std::string> lzma_encode(std::string_view in, Effort effort) {
+  auto normal = lzma_encode_preset(in, 9);
+  if (!normal || effort == Effort::kFast) return normal;
+  auto extreme = lzma_encode_preset(in, 9 | LZMA_PRESET_EXTREME);
+  if (!extreme) return extreme;
+  return extreme->size() <= normal->size() ? std::move(extreme) : std::move(normal);
 }
 
 Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
@@ -130,7 +139,7 @@ Result<std::string> zstd_encode(std::string_view in, Effort effort) {
   if (!c) return failed(Classic::kZstd, "cannot initialise");
   // No checksum, no content size, no dictionary id: the frame header records
   // the size and checksums the bytes (format.md 7.4).
-  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, effort == Effort::kMax ? ZSTD_maxCLevel() : 17);
+  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, effort == Effort::kMax ? ZSTD_maxCLevel() : 15);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_contentSizeFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_dictIDFlag, 0);

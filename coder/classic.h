@@ -25,11 +25,11 @@ inline constexpr Classic kClassics[] = {Classic::kLzma, Classic::kBrotli, Classi
 // "lzma", "brotli", "zstd".
 const char* classic_name(Classic c);
 
-// How hard the encoder works. kMax: xz -9e, brotli -q 11, zstd --ultra -22
-// (each with its window fitted to the input). kFast, for frames already known
-// not to be text, where speed matters (binaries compress at >= 1 MB/s):
-// lzma -9, brotli -q 9, zstd -17 (about 1.5 MB/s for the three on one core).
-// Decoders do not care.
+// How hard the encoder works. kMax: the smaller of xz -9e and -9, brotli -q 11,
+// zstd --ultra -22 (each with its window fitted to the input). kFast, for
+// long frames already known not to be text, where speed matters (binaries
+// compress at >= 1 MB/s): lzma -9, brotli -q 9, zstd -15 (the codec tries
+// only the first two there). Decoders do not care.
 enum class Effort : uint8_t { kMax, kFast };
 
 // The payload for `in` (non-empty). kInternal only when a library fails.
