@@ -29,6 +29,9 @@ constexpr size_t kSampleBytes = 64 << 10;
 // (coder::Effort::kFast), so that large binaries compress at >= 1 MB/s;
 // shorter ones cost little at the strongest settings.
 constexpr uint64_t kFastEffortBytes = 256 << 10;
+// Inputs up to this size may become one classic frame (whole_input_choice):
+// at most a few seconds of classic coding, against a minute of model time.
+constexpr uint64_t kWholeInputBytes = 1 << 20;
 
 // Frame size for an input whose start is not text (format.md section 4): no
 // context window to fill, and the classic codecs gain from long frames.
@@ -256,7 +259,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
     }
     if (!w) {
       const std::string_view group(buf.data(), g.bytes);
-      if (eof && rest.empty() && g.frames.size() > 1) {
+      if (eof && rest.empty() && g.frames.size() > 1 && g.bytes <= kWholeInputBytes) {
         if (auto whole = whole_input_choice(group, per_frame)) {
           h.frame_bytes = uint32_t(std::max<uint64_t>(h.frame_bytes, group.size()));
           for (const PlannedFrame& f : g.frames) stats.model_lost += f.seq >= 0;  // the model's work, unused
