@@ -99,33 +99,49 @@ std::string shown(std::string_view s) {
   return o;
 }
 
+// Totals over the frames, and the kinds present: "3 coded, 1 zstd" and, for
+// JSON, "coded":3,"zstd":1.
+void count_frames(const container::ArchiveReader& r, uint64_t& tokens, uint64_t& stored, uint64_t& payload,
+                  std::string& kind_list, std::string& kind_json) {
+  uint64_t kinds[container::kMaxFrameKind + 1] = {};
+  for (size_t i = 0; i < r.frame_count(); ++i) {
+    tokens += r.entry(i).token_count;
+    payload += r.entry(i).payload_size;
+    ++kinds[size_t(r.frame_header(i).kind)];
+  }
+  stored = kinds[size_t(container::FrameKind::kStored)];
+  for (size_t k = 0; k <= container::kMaxFrameKind; ++k) {
+    if (!kinds[k]) continue;
+    const char* name = container::frame_kind_name(container::FrameKind(k));
+    kind_list += (kind_list.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + name;
+    kind_json += std::string(kind_json.empty() ? "" : ",") + "\"" + name + "\":" + std::to_string(kinds[k]);
+  }
+}
+
 // Describes one file; member > 0 numbers it within a concatenation of `members`.
 std::string info_json(const std::string& path, const container::ArchiveReader& r, uint64_t file_size, size_t member,
                       size_t members) {
   const auto& h = r.header();
   const auto& f = r.footer();
   uint64_t tokens = 0, stored = 0, payload = 0;
-  for (size_t i = 0; i < r.frame_count(); ++i) {
-    tokens += r.entry(i).token_count;
-    payload += r.entry(i).payload_size;
-    if (r.frame_header(i).kind == container::FrameKind::kStored) ++stored;
-  }
+  std::string kind_list, kind_json;
+  count_frames(r, tokens, stored, payload, kind_list, kind_json);
   const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
   const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
-  char b[1024];
+  char b[1536];
   std::snprintf(b, sizeof b,
                 "{\"file\":%s,\"member\":%zu,\"members\":%zu,\"format_version\":%u,\"model\":%s,\"model_sha256\":\"%s\","
-                "\"numerics_version\":%u,\"method\":\"%s\",\"n_vocab\":%u,\"context\":%u,\"start_token\":%s,"
-                "\"space_prefix\":%s,\"adaptive\":%s,\"frame_bytes\":%u,\"frames\":%zu,\"stored_frames\":%llu,"
+                "\"numerics_version\":%u,\"coder_version\":%u,\"method\":\"%s\",\"n_vocab\":%u,\"context\":%u,\"start_token\":%s,"
+                "\"space_prefix\":%s,\"adaptive\":%s,\"frame_bytes\":%u,\"frames\":%zu,\"frame_kinds\":{%s},\"stored_frames\":%llu,"
                 "\"tokens\":%llu,\"original_size\":%llu,\"compressed_size\":%llu,\"bits_per_byte\":%.6f,"
                 "\"bits_per_token\":%.6f}",
-                json_string(path).c_str(), member, members, unsigned(container::kFormatVersion),
+                json_string(path).c_str(), member, members, unsigned(h.format_version),
                 json_string(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str(), h.numerics_version,
-                coder::method_name(h.method), h.n_vocab, h.n_ctx,
+                unsigned(h.coder_version), coder::method_name(h.method), h.n_vocab, h.n_ctx,
                 h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
                 h.space_prefix() ? "true" : "false", h.adaptive() ? "true" : "false", h.frame_bytes, r.frame_count(),
-                (unsigned long long)stored, (unsigned long long)tokens, (unsigned long long)f.total_original_size,
-                (unsigned long long)file_size, bpb, bpt);
+                kind_json.c_str(), (unsigned long long)stored, (unsigned long long)tokens,
+                (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt);
   return b;
 }
 
@@ -134,11 +150,8 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
   const auto& h = r.header();
   const auto& f = r.footer();
   uint64_t tokens = 0, stored = 0, payload = 0;
-  for (size_t i = 0; i < r.frame_count(); ++i) {
-    tokens += r.entry(i).token_count;
-    payload += r.entry(i).payload_size;
-    if (r.frame_header(i).kind == container::FrameKind::kStored) ++stored;
-  }
+  std::string kind_list, kind_json;
+  count_frames(r, tokens, stored, payload, kind_list, kind_json);
   const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
   const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
   if (members > 1)
@@ -146,10 +159,12 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
   else
     std::printf("%s\n", path.c_str());
   std::printf("  model           %s (sha256 %s)\n", shown(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str());
-  std::printf("  engine          numerics version %u, coder version %u, method %s, adaptive %s\n", h.numerics_version,
-              unsigned(h.coder_version), coder::method_name(h.method), h.adaptive() ? "on" : "off");
+  std::printf("  engine          format version %u, numerics version %u, coder version %u, method %s, adaptive %s\n",
+              unsigned(h.format_version), h.numerics_version, unsigned(h.coder_version), coder::method_name(h.method),
+              h.adaptive() ? "on" : "off");
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
-  std::printf("  frames          %zu (%llu stored uncoded)\n", r.frame_count(), (unsigned long long)stored);
+  std::printf("  frames          %zu%s%s%s\n", r.frame_count(), kind_list.empty() ? "" : " (", kind_list.c_str(),
+              kind_list.empty() ? "" : ")");
   std::printf("  tokens          %llu\n", (unsigned long long)tokens);
   std::printf("  original size   %llu bytes\n", (unsigned long long)f.total_original_size);
   std::printf("  compressed size %llu bytes (%.2f%%)\n", (unsigned long long)file_size,

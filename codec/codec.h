@@ -14,6 +14,7 @@
 // the input size (both sides stream).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,10 @@ struct Params {
   // Compress: mix the model with online models of each frame's history
   // (docs/adaptive.md; header flag ADAPTIVE). Decompress follows the header.
   bool adapt = true;
+  // Compress: keep frames that are clearly not text (codec/binary_detect.h)
+  // from the model, and give a file whose start is not text long frames.
+  // Off only to measure what the detection misses.
+  bool detect_binary = true;
 };
 constexpr uint32_t kDefaultContext = 512;
 // Default frame size (format.md section 4): input size / 8, at least 16 KiB
@@ -58,7 +63,13 @@ using ProgressFn = std::function<void(const Progress&)>;
 struct Stats {
   uint64_t in_bytes = 0, out_bytes = 0;
   uint64_t frames = 0, tokens = 0;
-  uint64_t raw_frames = 0;  // frames stored without the model (tokenizer could not express them)
+  uint64_t raw_frames = 0;  // stored frames (nothing made them smaller)
+  // Frames written of each kind (index: container::FrameKind's value).
+  std::array<uint64_t, container::kMaxFrameKind + 1> kind_frames{};
+  // Compress: frames the binary detection kept from the model, and frames the
+  // model coded that were written as another kind anyway (model time spent
+  // for nothing: what the detection missed).
+  uint64_t binary_frames = 0, model_lost = 0;
   // With Params::hash_cdfs: a hash of every coded frame's frequency tables in
   // order. Compress and decompress of the same file give the same value on any
   // machine, thread count or SIMD level; 0 otherwise.

@@ -1,80 +1,223 @@
-// compress: input bytes -> frames -> tokens -> Evaluator -> coder -> .llmz.
-// The mirror image of decompress.cc.
+// compress: input bytes -> frames -> for each frame the classic codecs and,
+// unless it is clearly not text, tokens -> Evaluator -> coder -> the smallest
+// frame kind -> .llmz. The mirror image of decompress.cc: choose_frame here,
+// decode_frame there.
 #include <algorithm>
+#include <array>
 #include <optional>
 
+#include "codec/binary_detect.h"
 #include "codec/codec.h"
 #include "codec/evaluator.h"
 #include "codec/frame_tokens.h"
 #include "codec/framing.h"
+#include "codec/text_transforms.h"
+#include "coder/classic.h"
 #include "coder/frame_coder.h"
 #include "container/writer.h"
 
 namespace llmzip::codec {
 namespace {
 
-// Frames evaluated together in shared batches.
+// Frames evaluated together in shared batches, and the input a group may
+// buffer (at least one frame more than the group's).
 constexpr size_t kGroupFrames = 32;
+constexpr uint64_t kGroupBytes = uint64_t(64) << 20;
+// The start of the input that decides the frame size of binary files.
+constexpr size_t kSampleBytes = 64 << 10;
+// Binary frames at least this long get the classic codecs' fast settings
+// (coder::Effort::kFast), so that large binaries compress at >= 1 MB/s;
+// shorter ones cost little at the strongest settings.
+constexpr uint64_t kFastEffortBytes = 256 << 10;
+// Inputs up to this size may become one classic frame (whole_input_choice):
+// at most a few seconds of classic coding, against a minute of model time.
+constexpr uint64_t kWholeInputBytes = 1 << 20;
 
-// A group of frames cut from the input and what became of each.
+// Frame size for an input whose start is not text (format.md section 4): no
+// context window to fill, and the classic codecs gain from long frames.
+uint64_t binary_frame_bytes(int64_t input_size) {
+  if (input_size < 0) return uint64_t(1) << 20;
+  return std::clamp<uint64_t>(uint64_t(input_size), uint64_t(64) << 10, uint64_t(4) << 20);
+}
+
+// One frame of a group and what is known of it before the model runs.
+struct PlannedFrame {
+  std::string_view bytes;                  // into the input buffer
+  bool binary = false;                     // looks_binary: the model never sees it
+  std::optional<TransformedText> tx;       // the text transforms of what the model codes
+  int seq = -1;                            // its token sequence in Group::seqs, if the model codes it
+  std::array<std::string, 3> classic;      // payloads, indexed by coder::Classic
+};
+
 struct Group {
-  std::vector<std::string_view> frames;      // into the input buffer
-  std::vector<std::vector<int32_t>> seqs;    // tokens of the frames the model codes
-  std::vector<size_t> seq_frame;             // the frame each sequence belongs to
+  std::vector<PlannedFrame> frames;
+  std::vector<std::vector<int32_t>> seqs;  // tokens of the frames the model codes
   uint64_t bytes = 0;
 };
 
-// Tokenizes the group's frames (in parallel) and keeps those the decoder's rule
-// gives back exactly; the others are stored.
-Group tokenize_group(std::vector<std::string_view> frames, const tokenizer::Tokenizer& tok, bool space_prefix,
-                     ThreadPool& pool) {
+// Plans the group's frames in parallel: binary detection, the text
+// transforms, tokens (kept only when the decoder's rule gives the text back
+// exactly), and the three classic payloads.
+Result<Group> plan_group(const std::vector<std::string_view>& frames, const tokenizer::Tokenizer& tok,
+                         bool space_prefix, bool detect_binary, ThreadPool& pool) {
   Group g;
-  g.frames = std::move(frames);
-  std::vector<std::optional<std::vector<int32_t>>> toks(g.frames.size());
-  pool.parallel_for(g.frames.size(), [&](size_t b, size_t e, int) {
-    for (size_t i = b; i < e; ++i) toks[i] = tokenize_frame(tok, g.frames[i], space_prefix);
-  });
-  for (size_t i = 0; i < g.frames.size(); ++i) {
-    g.bytes += g.frames[i].size();
+  g.frames.resize(frames.size());
+  std::vector<std::optional<std::vector<int32_t>>> toks(frames.size());
+  LLMZIP_RETURN_IF_ERROR(pool.parallel_for_status(frames.size(), [&](size_t i, int) -> Status {
+    PlannedFrame& f = g.frames[i];
+    f.bytes = frames[i];
+    f.binary = detect_binary && looks_binary(f.bytes);
+    if (!f.binary) {
+      f.tx = transform_text(f.bytes);
+      toks[i] = tokenize_frame(tok, f.tx ? std::string_view(f.tx->text) : f.bytes, space_prefix);
+      // A frame has at most one token per byte + 1 (format.md section 3):
+      // spaces for tabs can break that, CRLF alone cannot.
+      if (f.tx && (f.tx->set & kTransformTabs) && toks[i] && toks[i]->size() > f.bytes.size() + 1) {
+        f.tx = transform_text(f.bytes, kTransformCrLf);
+        toks[i] = tokenize_frame(tok, f.tx ? std::string_view(f.tx->text) : f.bytes, space_prefix);
+      }
+    }
+    return Status::ok();
+  }));
+  // The classic payloads, one task per (frame, codec): a single long binary
+  // frame still uses three threads.
+  constexpr size_t kCodecs = std::size(coder::kClassics);
+  LLMZIP_RETURN_IF_ERROR(pool.parallel_for_status(frames.size() * kCodecs, [&](size_t task, int) -> Status {
+    PlannedFrame& f = g.frames[task / kCodecs];
+    const coder::Classic c = coder::kClassics[task % kCodecs];
+    const coder::Effort effort =
+        f.binary && f.bytes.size() >= kFastEffortBytes ? coder::Effort::kFast : coder::Effort::kMax;
+    // On long binaries zstd's strong levels cost as much as lzma and lose to
+    // it (an executable: lzma 1.29 MB, zstd -17 1.39 MB): not tried.
+    if (effort == coder::Effort::kFast && c == coder::Classic::kZstd) return Status::ok();
+    auto payload = coder::classic_encode(c, f.bytes, effort);
+    if (!payload) return payload.status();
+    f.classic[size_t(c)] = std::move(payload).value();
+    return Status::ok();
+  }));
+  for (size_t i = 0; i < frames.size(); ++i) {
+    g.bytes += frames[i].size();
     if (!toks[i]) continue;
-    g.seq_frame.push_back(i);
+    g.frames[i].seq = int(g.seqs.size());
     g.seqs.push_back(std::move(*toks[i]));
   }
   return g;
 }
 
+// A frame as it will be written.
+struct Choice {
+  container::FrameKind kind;
+  std::string payload;
+  uint64_t tokens = 0;
+};
+
+// What a frame of this kind costs in the file: header, payload, index entry.
+uint64_t written_size(const Choice& c, uint64_t original_size) {
+  container::FrameHeader h;
+  h.kind = c.kind;
+  h.original_size = original_size;
+  h.token_count = c.tokens;
+  h.payload_size = c.payload.size();
+  const uint64_t frame = h.encoded_size() + c.payload.size();
+  return frame + container::varint_size(frame) + container::varint_size(original_size) +
+         container::varint_size(c.tokens);
+}
+
+// The frame kind for `f` (format.md section 3.1): the smallest of stored, lzma,
+// brotli, zstd and the model's payload `coded` (of `tokens` tokens; absent
+// when the model did not code the frame). Ties go to the kind cheaper to
+// decode: stored, zstd, brotli, lzma, then the model.
+Choice choose_frame(PlannedFrame& f, std::optional<std::string> coded, uint64_t tokens) {
+  const uint64_t n = f.bytes.size();
+  Choice best{container::FrameKind::kStored, std::string(f.bytes), 0};
+  uint64_t best_size = written_size(best, n);
+  auto consider = [&](Choice c) {
+    if (c.kind != container::FrameKind::kStored && !container::frame_kind_has_tokens(c.kind) && c.payload.empty())
+      return;  // a classic codec not tried
+    const uint64_t size = written_size(c, n);
+    if (size < best_size) best = std::move(c), best_size = size;
+  };
+  consider({container::FrameKind::kZstd, std::move(f.classic[size_t(coder::Classic::kZstd)])});
+  consider({container::FrameKind::kBrotli, std::move(f.classic[size_t(coder::Classic::kBrotli)])});
+  consider({container::FrameKind::kLzma, std::move(f.classic[size_t(coder::Classic::kLzma)])});
+  if (coded) {
+    if (f.tx)
+      consider({container::FrameKind::kTransformed, join_transformed_payload(*f.tx, *coded), tokens});
+    else
+      consider({container::FrameKind::kCoded, std::move(*coded), tokens});
+  }
+  return best;
+}
+
+// An input that fits in one group, written as a single classic frame, when
+// that is smaller than its frames' best kinds together (`per_frame` bytes):
+// a classic codec sees repeats across frames that the frames cannot. Binary
+// inputs are single frames already.
+std::optional<Choice> whole_input_choice(std::string_view input, uint64_t per_frame) {
+  std::optional<Choice> best;
+  uint64_t best_size = per_frame;
+  for (coder::Classic c : coder::kClassics) {
+    auto payload = coder::classic_encode(c, input);
+    if (!payload) continue;  // the per-frame choice stands
+    Choice ch{c == coder::Classic::kLzma     ? container::FrameKind::kLzma
+              : c == coder::Classic::kBrotli ? container::FrameKind::kBrotli
+                                             : container::FrameKind::kZstd,
+              std::move(payload).value()};
+    const uint64_t size = written_size(ch, input.size());
+    if (size < best_size) best = std::move(ch), best_size = size;
+  }
+  return best;
+}
+
 }  // namespace
 
-Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p, const ProgressFn& progress,
-                Stats* stats_out) {
-  auto hdr = make_header(m, p, in.size_hint());
-  if (!hdr) return hdr.status();
-  const container::FileHeader& h = *hdr;
-  ThreadPool pool(std::max(1, p.threads));
-  Evaluator ev(*m.model, eval_settings(h), pool);
-
-  Stats stats;
-  auto w = container::Writer::create(h, out);
-  if (!w) return w.status();
-  // Within a group the output is estimated from the bits coded so far, so
-  // that progress shows a ratio before the first group is written.
-  auto report = [&](uint64_t in_estimate, uint64_t out_pending) {
-    stats.out_bytes = w->bytes_written();
-    if (progress) progress({in_estimate, stats.out_bytes + out_pending, in.size_hint(), stats.in_bytes, stats.out_bytes});
-  };
-
-  const uint64_t target = h.frame_bytes;
-  const size_t want = size_t(std::min<uint64_t>(target * (kGroupFrames + 1), uint64_t(1) << 31));
+Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& params,
+                const ProgressFn& progress, Stats* stats_out) {
+  // The first bytes decide whether the input is text (format.md section 4).
   std::string buf;
   bool eof = false;
   std::vector<char> chunk(1 << 20);
-  for (;;) {
+  auto fill = [&](size_t want) -> Status {
     while (!eof && buf.size() < want) {
       auto n = in.read(chunk.data(), std::min(chunk.size(), want - buf.size()));
       if (!n) return n.status();
       if (*n == 0) eof = true;
       buf.append(chunk.data(), *n);
     }
+    return Status::ok();
+  };
+  LLMZIP_RETURN_IF_ERROR(fill(kSampleBytes));
+  Params p = params;
+  if (p.frame_bytes == 0 && p.detect_binary && !buf.empty() && looks_binary(buf))
+    p.frame_bytes = binary_frame_bytes(in.size_hint());
+
+  auto hdr = make_header(m, p, in.size_hint());
+  if (!hdr) return hdr.status();
+  container::FileHeader& h = *hdr;
+  ThreadPool pool(std::max(1, p.threads));
+  Evaluator ev(*m.model, eval_settings(h), pool);
+
+  // The writer starts after the first group, whose frames may still become
+  // one (whole_input_choice), which the header's frame_bytes must allow.
+  Stats stats;
+  std::optional<container::Writer> w;
+  auto start_writer = [&]() -> Status {
+    auto created = container::Writer::create(h, out);
+    if (!created) return created.status();
+    w.emplace(std::move(created).value());
+    return Status::ok();
+  };
+  // Within a group the output is estimated from the bits coded so far, so
+  // that progress shows a ratio before the first group is written.
+  auto report = [&](uint64_t in_estimate, uint64_t out_pending) {
+    stats.out_bytes = w ? w->bytes_written() : 0;
+    if (progress) progress({in_estimate, stats.out_bytes + out_pending, in.size_hint(), stats.in_bytes, stats.out_bytes});
+  };
+
+  const uint64_t target = h.frame_bytes;
+  const size_t want = size_t(std::max(target + 1, std::min(target * (kGroupFrames + 1), kGroupBytes)));
+  for (;;) {
+    LLMZIP_RETURN_IF_ERROR(fill(want));
     std::vector<std::string_view> frames;
     std::string_view rest(buf);
     while (frames.size() < kGroupFrames) {
@@ -84,7 +227,9 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
       rest.remove_prefix(len);
     }
     if (frames.empty()) break;
-    Group g = tokenize_group(std::move(frames), *m.tokenizer, h.space_prefix(), pool);
+    auto planned = plan_group(frames, *m.tokenizer, h.space_prefix(), p.detect_binary, pool);
+    if (!planned) return planned.status();
+    Group& g = *planned;
 
     std::vector<coder::FrameEncoder> enc(g.seqs.size(), coder::FrameEncoder(h.method));
     std::vector<uint64_t> seq_hash(g.seqs.size(), 0);
@@ -104,34 +249,56 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
           report(stats.in_bytes + g.bytes * done / total, uint64_t(bits / 8));
         }));
 
-    // Write the group in input order. A coded frame whose payload is not
-    // smaller than its bytes (binary data, a foreign language) is stored: no
-    // frame ever grows beyond its own size.
-    size_t q = 0;
-    for (size_t i = 0; i < g.frames.size(); ++i) {
-      const std::string_view frame = g.frames[i];
-      bool coded = false;
-      if (q < g.seq_frame.size() && g.seq_frame[q] == i) {
-        auto payload = enc[q].finish();
+    // Each frame as its smallest kind: no frame is ever larger than stored.
+    std::vector<Choice> choices;
+    uint64_t per_frame = 0;
+    for (PlannedFrame& f : g.frames) {
+      std::optional<std::string> coded;
+      uint64_t tokens = 0;
+      if (f.seq >= 0) {
+        auto payload = enc[size_t(f.seq)].finish();
         if (!payload) return payload.status();
-        if (payload->size() < frame.size()) {
-          LLMZIP_RETURN_IF_ERROR(w->add_coded_frame(frame, g.seqs[q].size(), *payload));
-          stats.tokens += g.seqs[q].size();
-          if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, seq_hash[q]);
-          coded = true;
+        coded = std::move(payload).value();
+        tokens = g.seqs[size_t(f.seq)].size();
+      }
+      choices.push_back(choose_frame(f, std::move(coded), tokens));
+      per_frame += written_size(choices.back(), f.bytes.size());
+    }
+    if (!w) {
+      const std::string_view group(buf.data(), g.bytes);
+      if (eof && rest.empty() && g.frames.size() > 1 && g.bytes <= kWholeInputBytes) {
+        if (auto whole = whole_input_choice(group, per_frame)) {
+          h.frame_bytes = uint32_t(std::max<uint64_t>(h.frame_bytes, group.size()));
+          for (const PlannedFrame& f : g.frames) stats.model_lost += f.seq >= 0;  // the model's work, unused
+          PlannedFrame one;
+          one.bytes = group;
+          g.frames.assign(1, std::move(one));
+          choices.assign(1, std::move(*whole));
         }
-        ++q;
       }
-      if (!coded) {
-        LLMZIP_RETURN_IF_ERROR(w->add_stored_frame(frame));
-        ++stats.raw_frames;
+      LLMZIP_RETURN_IF_ERROR(start_writer());
+    }
+    // Write the group in input order.
+    for (size_t k = 0; k < g.frames.size(); ++k) {
+      const PlannedFrame& f = g.frames[k];
+      const Choice& c = choices[k];
+      LLMZIP_RETURN_IF_ERROR(w->add_frame(c.kind, f.bytes, c.tokens, c.payload));
+      const bool model_won = container::frame_kind_has_tokens(c.kind);
+      if (model_won) {
+        stats.tokens += c.tokens;
+        if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, seq_hash[size_t(f.seq)]);
       }
+      if (c.kind == container::FrameKind::kStored) ++stats.raw_frames;
+      ++stats.kind_frames[size_t(c.kind)];
+      stats.binary_frames += f.binary;
+      stats.model_lost += f.seq >= 0 && !model_won;
       ++stats.frames;
-      stats.in_bytes += frame.size();
+      stats.in_bytes += f.bytes.size();
     }
     buf.erase(0, buf.size() - rest.size());
     report(stats.in_bytes, 0);
   }
+  if (!w) LLMZIP_RETURN_IF_ERROR(start_writer());  // the empty input
   LLMZIP_RETURN_IF_ERROR(w->finish());
   report(stats.in_bytes, 0);
   if (stats_out) *stats_out = stats;

@@ -1,10 +1,14 @@
-// decompress: .llmz -> frames -> Decoder -> coder -> tokens -> bytes.
-// The mirror image of compress.cc.
+// decompress: .llmz -> frames -> by kind: stored bytes, a classic codec, or
+// Decoder -> coder -> tokens -> bytes (and the line-ending record). The mirror
+// image of compress.cc: decode_frame here, choose_frame there.
 #include <algorithm>
+#include <cassert>
 #include <optional>
 
 #include "codec/codec.h"
 #include "codec/decoder.h"
+#include "codec/text_transforms.h"
+#include "coder/classic.h"
 #include "coder/frame_coder.h"
 #include "container/checksum.h"
 #include "container/reader.h"
@@ -23,18 +27,72 @@ struct CodedFrame {
   container::FrameHeader header;
   std::string payload;
   std::string where;                   // "<file>: frame N at byte X" for messages
+  size_t coded_at = 0;                 // where the coder's part of the payload starts (after the records)
+  uint64_t text_limit = 0;             // bytes the tokens may spell at most
   std::optional<coder::FrameDecoder> coder;
   std::string bytes;                   // decoded so far (with the prefix space, if any)
   uint64_t cdf_hash = 0;               // Params::hash_cdfs
 };
 
-// One group of frames in file order: stored ones with their bytes, coded ones
-// as an index into `coded`.
+// One group of frames in file order: frames decoded without the model with
+// their bytes, coded ones as an index into `coded`.
 struct Group {
-  std::vector<std::string> stored;     // payload of stored frame k (empty for coded)
-  std::vector<int> coded_index;        // index into coded, or -1 for stored
+  std::vector<std::string> plain;      // bytes of frame k when it needs no model (empty for coded)
+  std::vector<int> coded_index;        // index into coded, or -1 for the others
+  std::vector<container::FrameKind> kinds;
   std::vector<CodedFrame> coded;
 };
+
+// The kinds decoded without the model (format.md section 3.1): stored, lzma,
+// brotli, zstd. `f` is one of them; its bytes, checked against their checksum.
+Result<std::string> decode_plain_frame(container::StreamReader::Frame& f, const std::string& where) {
+  std::string bytes;
+  switch (f.header.kind) {
+    case container::FrameKind::kStored: bytes = std::move(f.payload); break;
+    case container::FrameKind::kLzma:
+    case container::FrameKind::kBrotli:
+    case container::FrameKind::kZstd: {
+      const coder::Classic c = f.header.kind == container::FrameKind::kLzma     ? coder::Classic::kLzma
+                               : f.header.kind == container::FrameKind::kBrotli ? coder::Classic::kBrotli
+                                                                                : coder::Classic::kZstd;
+      // Bounded by the recorded original_size, itself bounded by frame_bytes.
+      auto d = coder::classic_decode(c, f.payload, f.header.original_size);
+      if (!d) return with_context(d.status(), where);
+      bytes = std::move(d).value();
+      break;
+    }
+    default: assert(false && "a coded kind");
+  }
+  if (container::original_checksum(bytes) != f.header.original_checksum)
+    return Status(ErrorCode::kChecksumMismatch, where + ": " + container::frame_kind_name(f.header.kind) +
+                                                    " frame's bytes do not match their checksum");
+  return bytes;
+}
+
+// A coded or transformed frame, ready for the Decoder: the transforms'
+// records split off and checked, the most text its tokens may spell.
+Result<CodedFrame> open_coded_frame(container::StreamReader::Frame& f, std::string where) {
+  CodedFrame c;
+  c.header = f.header;
+  c.payload = std::move(f.payload);
+  c.where = std::move(where);
+  c.text_limit = c.header.original_size;
+  if (c.header.kind == container::FrameKind::kTransformed) {
+    auto parts = split_transformed_payload(c.payload);
+    if (!parts) return with_context(parts.status(), c.where);
+    if (parts->crs >= c.header.original_size)
+      return Status(ErrorCode::kCorrupt, c.where + ": CRLF record puts back " + std::to_string(parts->crs) +
+                                             " CRs into a frame of " + std::to_string(c.header.original_size) +
+                                             " bytes");
+    c.coded_at = c.payload.size() - parts->coded.size();
+    // Without TABS the text is exactly original_size - CRs; each tab becomes 4 spaces.
+    c.text_limit = (parts->set & kTransformTabs) ? 4 * c.header.original_size : c.header.original_size - parts->crs;
+  }
+  if (c.header.token_count == 0)
+    return Status(ErrorCode::kCorrupt, c.where + ": coded frame of " + std::to_string(c.header.original_size) +
+                                           " bytes has no tokens");
+  return c;
+}
 
 // Reads the next group of frames (each frame checksum verified): at most
 // max_coded coded frames, 4 * max_coded in all, about kGroupBytesBudget
@@ -59,27 +117,23 @@ Status read_group(container::StreamReader& reader, const container::FileHeader& 
       return Status(ErrorCode::kCorrupt, where + ": frame of " + std::to_string(f.header.original_size) +
                                              " bytes exceeds the file's frame size " + std::to_string(h.frame_bytes));
     group_bytes += f.header.original_size;
-    if (f.header.kind == container::FrameKind::kStored) {
-      if (container::original_checksum(f.payload) != f.header.original_checksum)
-        return Status(ErrorCode::kChecksumMismatch, where + ": stored bytes do not match their checksum");
+    g->kinds.push_back(f.header.kind);
+    if (!container::frame_kind_has_tokens(f.header.kind)) {
+      auto bytes = decode_plain_frame(f, where);
+      if (!bytes) return bytes.status();
       g->coded_index.push_back(-1);
-      g->stored.push_back(std::move(f.payload));
+      g->plain.push_back(std::move(bytes).value());
       continue;
     }
-    if (f.header.token_count == 0)
-      return Status(ErrorCode::kCorrupt, where + ": coded frame of " + std::to_string(f.header.original_size) +
-                                             " bytes has no tokens");
-    CodedFrame c;
-    c.header = f.header;
-    c.payload = std::move(f.payload);
-    c.where = std::move(where);
+    auto c = open_coded_frame(f, std::move(where));
+    if (!c) return c.status();
     g->coded_index.push_back(int(g->coded.size()));
-    g->stored.emplace_back();
-    g->coded.push_back(std::move(c));
+    g->plain.emplace_back();
+    g->coded.push_back(std::move(c).value());
   }
   // Open the coders once the payloads have their final addresses.
   for (CodedFrame& c : g->coded) {
-    auto d = coder::FrameDecoder::open(h.method, c.payload, c.header.token_count);
+    auto d = coder::FrameDecoder::open(h.method, std::string_view(c.payload).substr(c.coded_at), c.header.token_count);
     if (!d) return with_context(d.status(), c.where);
     c.coder.emplace(std::move(d).value());
   }
@@ -93,9 +147,9 @@ Status accept_token(CodedFrame& c, uint32_t t, const container::FileHeader& h, c
   const std::string_view b = tok.token_bytes_view(int32_t(t));
   if (b.empty()) return Status(ErrorCode::kCorrupt, c.where + ": decoded a token that stands for no bytes");
   const uint64_t prefix = h.space_prefix() ? 1 : 0;
-  if (c.bytes.size() + b.size() > c.header.original_size + prefix)
+  if (c.bytes.size() + b.size() > c.text_limit + prefix)
     return Status(ErrorCode::kCorrupt, c.where + ": decoded tokens exceed the frame's " +
-                                           std::to_string(c.header.original_size) + " bytes");
+                                           std::to_string(c.text_limit) + " bytes of text");
   c.bytes += b;
   return Status::ok();
 }
@@ -104,14 +158,22 @@ Status finish_frame(CodedFrame& c, const container::FileHeader& h) {
   if (Status st = c.coder->finish(); !st) return with_context(st, c.where);
   const auto text = tokenizer::Tokenizer::strip_space_prefix(c.bytes, h.space_prefix());
   if (!text) return Status(ErrorCode::kCorrupt, c.where + ": decoded frame lacks the tokenizer's leading space");
-  if (text->size() != c.header.original_size)
-    return Status(ErrorCode::kCorrupt, c.where + ": decoded " + std::to_string(text->size()) +
+  std::string bytes(*text);
+  if (c.header.kind == container::FrameKind::kTransformed) {
+    auto parts = split_transformed_payload(c.payload);  // checked by open_coded_frame
+    if (!parts) return with_context(parts.status(), c.where);
+    auto original = untransform_text(bytes, *parts);
+    if (!original) return with_context(original.status(), c.where);
+    bytes = std::move(original).value();
+  }
+  if (bytes.size() != c.header.original_size)
+    return Status(ErrorCode::kCorrupt, c.where + ": decoded " + std::to_string(bytes.size()) +
                                            " bytes, the frame header says " + std::to_string(c.header.original_size));
-  if (container::original_checksum(*text) != c.header.original_checksum)
+  if (container::original_checksum(bytes) != c.header.original_checksum)
     return Status(ErrorCode::kChecksumMismatch,
                   c.where + ": decoded bytes do not match the frame checksum (corrupt file, or a model/engine "
                             "that does not reproduce the compressor's numbers)");
-  c.bytes.erase(0, c.bytes.size() - text->size());
+  c.bytes = std::move(bytes);
   return Status::ok();
 }
 
@@ -155,14 +217,14 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& reader, 
     // Write the group in file order.
     for (size_t k = 0; k < g.coded_index.size(); ++k) {
       const int ci = g.coded_index[k];
-      const std::string& bytes = ci < 0 ? g.stored[k] : g.coded[size_t(ci)].bytes;
+      const std::string& bytes = ci < 0 ? g.plain[k] : g.coded[size_t(ci)].bytes;
       content.update(bytes.data(), bytes.size());
       LLMZIP_RETURN_IF_ERROR(out.write(bytes.data(), bytes.size()));
       stats.out_bytes += bytes.size();
       ++stats.frames;
-      if (ci < 0) {
-        ++stats.raw_frames;
-      } else {
+      ++stats.kind_frames[size_t(g.kinds[k])];
+      if (g.kinds[k] == container::FrameKind::kStored) ++stats.raw_frames;
+      if (ci >= 0) {
         stats.tokens += g.coded[size_t(ci)].header.token_count;
         if (p.hash_cdfs) stats.cdf_hash = fold_hash(stats.cdf_hash, g.coded[size_t(ci)].cdf_hash);
       }

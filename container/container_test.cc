@@ -179,7 +179,7 @@ TEST(Container, ByteLayoutFollowsTheSpec) {
   const std::string f = build(h, frames);
   const uint8_t* p = u8(f);
   EXPECT_EQ(std::memcmp(p, "\x89LLMZ\r\n\x1a", 8), 0);
-  EXPECT_EQ(load_le16(p + 8), 1);
+  EXPECT_EQ(load_le16(p + 8), 2);
   EXPECT_EQ(load_le16(p + 10), 76 + 11);
   EXPECT_EQ(load_le32(p + 12), 1u);
   EXPECT_EQ(p[16], 0);
@@ -311,7 +311,7 @@ TEST(Container, BadFileTable) {
   const size_t hs = 87;
   const uint64_t ix = load_le64(u8(good) + good.size() - 32);
   std::string frame_kind = good;
-  frame_kind[hs] = 2;  // unknown kind: rejected before any checksum
+  frame_kind[hs] = 6;  // unknown kind: rejected before any checksum
   std::string tokens_gt_bytes = good;
   tokens_gt_bytes[hs + 2] = 19;  // 17 bytes: at most 18 tokens
   std::string index_tokens = good;
@@ -332,7 +332,8 @@ TEST(Container, BadFileTable) {
   } cases[] = {
       {"empty file", "", ErrorCode::kTruncated},
       {"not llmz", std::string(200, 'a'), ErrorCode::kBadMagic},
-      {"version 2", edit_header(good, 8, std::string("\x02\x00", 2)), ErrorCode::kUnsupportedVersion},
+      {"version 3", edit_header(good, 8, std::string("\x03\x00", 2)), ErrorCode::kUnsupportedVersion},
+      {"version 0", edit_header(good, 8, std::string("\x00\x00", 2)), ErrorCode::kUnsupportedVersion},
       {"coder version 2", edit_header(good, 17, "\x02"), ErrorCode::kUnsupportedVersion},
       {"reserved flag", edit_header(good, 12, std::string("\x09\x00\x00\x00", 4)), ErrorCode::kCorrupt},
       {"reserved byte", edit_header(good, 19, "\x01"), ErrorCode::kCorrupt},
@@ -597,6 +598,75 @@ TEST(Container, FileDescriptorsThroughAPipe) {
   EXPECT_EQ(bad.write("x", 1).code(), ErrorCode::kIo);
 }
 
+// Format version 2's frame kinds: both readers return each with its fields
+// (token_count only for coded kinds, payload_size for all but stored).
+TEST(Container, Version2FrameKindsRoundTrip) {
+  const FileHeader h = test_header();
+  std::string out;
+  StringSink sink(&out);
+  auto w = Writer::create(h, sink);
+  ASSERT_TRUE(w.is_ok());
+  struct K {
+    FrameKind kind;
+    std::string original, payload;
+    uint64_t tokens;
+  } ks[] = {{FrameKind::kLzma, "lzma bytes\n", "L-payload", 0},
+            {FrameKind::kBrotli, "brotli bytes\n", std::string(300, 'B'), 0},
+            {FrameKind::kZstd, "z", "zstd payload longer than its bytes", 0},
+            {FrameKind::kTransformed, "a\r\nb\r\n", std::string("\x01\x02\xaa", 3), 4},
+            {FrameKind::kCoded, "plain", "", 2},
+            {FrameKind::kStored, "raw", "raw", 0}};
+  for (const K& k : ks) ASSERT_TRUE(w->add_frame(k.kind, k.original, k.tokens, k.payload).is_ok()) << int(k.kind);
+  ASSERT_TRUE(w->finish().is_ok());
+  EXPECT_EQ(load_le16(u8(out) + 8), 2);
+  // A coded-kind header has 3 varints, lzma/brotli/zstd 2, stored 1.
+  EXPECT_EQ(out[87], 2);
+  FrameHeader zstd{FrameKind::kZstd, 100, 0, 200}, lf{FrameKind::kTransformed, 100, 30, 20};
+  EXPECT_EQ(zstd.encoded_size(), 1u + 1 + 2 + 8);
+  EXPECT_EQ(lf.encoded_size(), 1u + 1 + 1 + 1 + 8);
+
+  auto r = ArchiveReader::open(u8(out), out.size(), "t.llmz");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->header().format_version, 2);
+  ASSERT_EQ(r->frame_count(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    auto f = r->frame(i);
+    ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+    EXPECT_EQ(f->header.kind, ks[i].kind);
+    EXPECT_EQ(f->header.original_size, ks[i].original.size());
+    EXPECT_EQ(f->header.token_count, ks[i].tokens);
+    EXPECT_EQ(std::string(f->payload), ks[i].payload);
+  }
+  EXPECT_TRUE(read_stream(out).is_ok());
+  EXPECT_TRUE(read_stream(out, 1).is_ok());
+}
+
+// Kinds 2-5 do not exist in version 1: the writer refuses them for a version 1
+// header and both readers reject them in a version 1 file.
+TEST(Container, Version1FilesHaveOnlyCodedAndStoredFrames) {
+  FileHeader h = test_header();
+  h.format_version = 1;
+  std::string out;
+  StringSink sink(&out);
+  auto w = Writer::create(h, sink);
+  ASSERT_TRUE(w.is_ok());
+  EXPECT_EQ(w->add_frame(FrameKind::kZstd, "abc", 0, "p").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(w->add_frame(FrameKind::kTransformed, "abc", 1, "p").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(w->add_frame(FrameKind::kCoded, "abc", 0, "p").code(), ErrorCode::kOk);
+  EXPECT_EQ(w->add_frame(FrameKind::kStored, "abc", 1, "abc").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(w->add_frame(FrameKind::kStored, "abc", 0, "abd").code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(w->finish().is_ok());
+  EXPECT_TRUE(read_archive(out).is_ok());
+  // The same file with frame 0 relabelled lzma (2 varints where coded has 3):
+  // rejected by kind, before any checksum.
+  std::string bad = out;
+  bad[87] = 2;
+  for (Status s : {read_archive(bad), read_stream(bad)}) {
+    EXPECT_EQ(s.code(), ErrorCode::kCorrupt) << s.to_string();
+    EXPECT_NE(s.message().find("at byte 87"), std::string::npos) << s.to_string();
+  }
+}
+
 TEST(Container, SinkErrorsPropagate) {
   struct Failing : ByteSink {
     Status write(const void*, size_t) override { return Status(ErrorCode::kIo, "disk full"); }
@@ -617,6 +687,7 @@ namespace {
 // The golden file's contents, from the writer.
 std::string golden_writer_output() {
   FileHeader h;
+  h.format_version = 1;
   h.flags = kFlagHasStartToken | kFlagSpacePrefix;
   h.method = coder::Method::kArithmetic;
   h.numerics_version = 1;

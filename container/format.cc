@@ -15,6 +15,7 @@ Status format_error(ErrorCode code, const std::string& name, uint64_t offset, co
 
 Status validate_header_for_writing(const FileHeader& h) {
   auto bad = [](const std::string& what) { return Status(ErrorCode::kInvalidArgument, "llmz header: " + what); };
+  if (h.format_version < kMinFormatVersion || h.format_version > kFormatVersion) return bad("unknown format version");
   if (h.flags & ~kKnownFlags) return bad("unknown flags");
   if (uint8_t(h.method) > uint8_t(coder::Method::kTokenByToken)) return bad("unknown method");
   if (h.coder_version != kCoderVersion) return bad("unsupported coder version");
@@ -30,7 +31,7 @@ Status validate_header_for_writing(const FileHeader& h) {
 std::string serialize_file_header(const FileHeader& h) {
   assert(validate_header_for_writing(h).is_ok());
   std::string s(reinterpret_cast<const char*>(kFileMagic), 8);
-  put_le16(s, kFormatVersion);
+  put_le16(s, h.format_version);
   put_le16(s, uint16_t(h.encoded_size()));
   put_le32(s, h.flags);
   s.push_back(char(h.method));
@@ -51,9 +52,22 @@ std::string serialize_file_header(const FileHeader& h) {
 
 uint32_t original_checksum(std::string_view original) { return xxh64_32(original.data(), original.size()); }
 
+const char* frame_kind_name(FrameKind k) {
+  switch (k) {
+    case FrameKind::kCoded: return "coded";
+    case FrameKind::kStored: return "stored";
+    case FrameKind::kLzma: return "lzma";
+    case FrameKind::kBrotli: return "brotli";
+    case FrameKind::kZstd: return "zstd";
+    case FrameKind::kTransformed: return "transformed";
+  }
+  return "unknown";
+}
+
 size_t FrameHeader::encoded_size() const {
   size_t n = 1 + varint_size(original_size) + kFrameChecksumsSize;
-  if (kind == FrameKind::kCoded) n += varint_size(token_count) + varint_size(payload_size);
+  if (frame_kind_has_tokens(kind)) n += varint_size(token_count);
+  if (frame_kind_has_payload_size(kind)) n += varint_size(payload_size);
   return n;
 }
 
@@ -71,12 +85,17 @@ std::string serialize_frame_header(const FrameHeader& f, std::string_view payloa
   std::string s;
   s.push_back(char(f.kind));
   put_varint(s, f.original_size);
-  if (f.kind == FrameKind::kCoded) {
-    assert(f.token_count <= f.original_size + 1 && f.payload_size <= kMaxFramePayloadSize);
+  if (frame_kind_has_tokens(f.kind)) {
+    assert(f.token_count <= f.original_size + 1);
     put_varint(s, f.token_count);
+  } else {
+    assert(f.token_count == 0);
+  }
+  if (frame_kind_has_payload_size(f.kind)) {
+    assert(f.payload_size <= kMaxFramePayloadSize);
     put_varint(s, f.payload_size);
   } else {
-    assert(f.token_count == 0 && f.payload_size == f.original_size);
+    assert(f.payload_size == f.original_size);
   }
   put_le32(s, f.original_checksum);
   put_le32(s, 0);  // room for the frame checksum, which does not cover itself
@@ -140,9 +159,9 @@ Result<size_t> peek_file_header_size(const uint8_t* p, size_t size, const std::s
                         "file ends inside the file header (" + std::to_string(kFileHeaderFixedSize) +
                             " bytes at least)");
   const uint16_t version = load_le16(p + 8);
-  if (version != kFormatVersion)
+  if (version < kMinFormatVersion || version > kFormatVersion)
     return format_error(ErrorCode::kUnsupportedVersion, name, 8,
-                        "format version " + std::to_string(version) + " (this reader knows version 1)");
+                        "format version " + std::to_string(version) + " (this reader knows versions 1 and 2)");
   return kFileHeaderFixedSize + size_t(p[18]);
 }
 
@@ -162,6 +181,7 @@ Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::s
     return corrupt(10, "header_size " + std::to_string(load_le16(p + 10)) + ", expected " +
                            std::to_string(header_size));
   FileHeader h;
+  h.format_version = load_le16(p + 8);
   h.flags = load_le32(p + 12);
   if (h.flags & ~kKnownFlags) return corrupt(12, "reserved flag bits set");
   if (p[16] > uint8_t(coder::Method::kTokenByToken))
@@ -188,7 +208,7 @@ Result<FileHeader> parse_file_header(const uint8_t* p, size_t size, const std::s
 }
 
 Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uint64_t offset,
-                                             const std::string& name) {
+                                             const std::string& name, uint16_t version) {
   auto truncated = [&](size_t at) {
     return format_error(ErrorCode::kTruncated, name, offset + at, "file ends inside a frame header");
   };
@@ -198,8 +218,9 @@ Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uin
   if (avail < 1) return truncated(0);
   ParsedFrameHeader r;
   FrameHeader& f = r.header;
-  if (p[0] > uint8_t(FrameKind::kStored))
-    return corrupt(0, "unknown frame kind " + std::to_string(p[0]) + " (expected 0 coded or 1 stored)");
+  if (!frame_kind_known(p[0], version))
+    return corrupt(0, "unknown frame kind " + std::to_string(p[0]) +
+                          (version >= 2 ? " (expected 0 ... 5)" : " (expected 0 coded or 1 stored in a version 1 file)"));
   f.kind = FrameKind(p[0]);
   size_t at = 1;
   // Reads one varint field at `at`; its limit is checked by the caller.
@@ -216,18 +237,19 @@ Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uin
   LLMZIP_RETURN_IF_ERROR(field(&f.original_size, "frame original size"));
   if (f.original_size < 1 || f.original_size > kMaxFrameOriginalSize)
     return corrupt(size_at, "frame original size " + std::to_string(f.original_size) + " out of range 1..2^30");
-  if (f.kind == FrameKind::kCoded) {
+  if (frame_kind_has_tokens(f.kind)) {
     const size_t tokens_at = at;
     LLMZIP_RETURN_IF_ERROR(field(&f.token_count, "token count"));
     if (f.token_count > f.original_size + 1)
       return corrupt(tokens_at, "token count " + std::to_string(f.token_count) + " exceeds the frame's " +
                                     std::to_string(f.original_size) + " bytes + 1");
+  }
+  if (frame_kind_has_payload_size(f.kind)) {
     const size_t payload_at = at;
     LLMZIP_RETURN_IF_ERROR(field(&f.payload_size, "payload size"));
     if (f.payload_size > kMaxFramePayloadSize)
       return corrupt(payload_at, "payload size " + std::to_string(f.payload_size) + " over 2^32");
   } else {
-    f.token_count = 0;
     f.payload_size = f.original_size;
   }
   if (avail - at < kFrameChecksumsSize) return truncated(avail);

@@ -1,4 +1,4 @@
-// The .llmz structures of docs/format.md (version 1) and their byte encodings.
+// The .llmz structures of docs/format.md (versions 1 and 2) and their byte encodings.
 //
 // serialize_*() writes a structure exactly as the spec's tables say (asserting
 // that the caller's values are valid). parse_*() validates untrusted bytes:
@@ -20,7 +20,10 @@
 
 namespace llmzip::container {
 
-inline constexpr uint16_t kFormatVersion = 1;
+// Writers write version 2; readers read 1 and 2. Version 2 adds the frame
+// kinds lzma, brotli, zstd and transformed; nothing else differs.
+inline constexpr uint16_t kFormatVersion = 2;
+inline constexpr uint16_t kMinFormatVersion = 1;
 inline constexpr uint8_t kCoderVersion = 1;
 
 inline constexpr uint8_t kFileMagic[8] = {0x89, 'L', 'L', 'M', 'Z', 0x0D, 0x0A, 0x1A};
@@ -57,11 +60,28 @@ inline constexpr uint32_t kMaxVocab = 1u << 24;
 inline constexpr size_t kMaxModelName = 255;
 
 enum class FrameKind : uint8_t {
-  kCoded = 0,   // payload made by the file's method from the frame's tokens
-  kStored = 1,  // payload = the original bytes (tokenizer could not express them)
+  kCoded = 0,    // payload made by the file's method from the frame's tokens
+  kStored = 1,   // payload = the original bytes
+  // Format version 2 (docs/format.md section 3.1):
+  kLzma = 2,     // payload = a raw LZMA2 stream of the original bytes
+  kBrotli = 3,   // payload = a brotli stream of the original bytes
+  kZstd = 4,     // payload = one Zstandard frame of the original bytes
+  kTransformed = 5,  // coded after reversible text transforms: payload = their records + the method's payload
 };
+inline constexpr uint8_t kMaxFrameKind = 5;
+
+// Whether `kind` is a frame kind of format `version`.
+inline bool frame_kind_known(uint8_t kind, uint16_t version) {
+  return kind <= (version >= 2 ? kMaxFrameKind : uint8_t(FrameKind::kStored));
+}
+// Coded frames (model tokens) record token_count; every kind but stored records payload_size.
+inline bool frame_kind_has_tokens(FrameKind k) { return k == FrameKind::kCoded || k == FrameKind::kTransformed; }
+inline bool frame_kind_has_payload_size(FrameKind k) { return k != FrameKind::kStored; }
+// "coded", "stored", "lzma", "brotli", "zstd", "transformed".
+const char* frame_kind_name(FrameKind k);
 
 struct FileHeader {
+  uint16_t format_version = kFormatVersion;  // what parse_file_header read; writers write it
   uint32_t flags = 0;             // kFlagHasStartToken or 0
   coder::Method method = coder::Method::kArithmetic;  // header byte 16 (coder/method.h values)
   uint8_t coder_version = kCoderVersion;
@@ -82,7 +102,7 @@ struct FileHeader {
 struct FrameHeader {
   FrameKind kind = FrameKind::kCoded;
   uint64_t original_size = 0;
-  uint64_t token_count = 0;        // stored frames: 0 (not encoded)
+  uint64_t token_count = 0;        // frames without tokens: 0 (not encoded)
   uint64_t payload_size = 0;       // stored frames: original_size (not encoded)
   uint32_t original_checksum = 0;  // original_checksum(original bytes)
   uint32_t frame_checksum = 0;     // XXH64_32 of the header bytes before it and the payload
@@ -142,8 +162,9 @@ struct ParsedFrameHeader {
 // The frame header at p[0 .. avail) (file offset `offset`): kind, canonical
 // varints and their limits. kTruncated when `avail` ends inside it. The frame
 // checksum needs the payload: the caller verifies it (compute_frame_checksum).
+// `version` is the file's format version (which kinds exist).
 Result<ParsedFrameHeader> parse_frame_header(const uint8_t* p, size_t avail, uint64_t offset,
-                                             const std::string& name);
+                                             const std::string& name, uint16_t version = kFormatVersion);
 // The whole index, exactly p[0 .. len) at file offset `offset`: magic,
 // checksum, canonical varints, nothing left over. Entries get frame_offset
 // cumulated from `frames_start` (payload_size is left 0: it is in the frame).

@@ -57,7 +57,7 @@ Result<ArchiveReader> ArchiveReader::open(const uint8_t* data, size_t size, std:
       return format_error(ErrorCode::kOutOfBounds, nm, at,
                           "index entry " + str(i) + ": frame of " + str(e.frame_size) + " bytes runs past the index at " +
                               str(ft.index_offset));
-    auto fh = parse_frame_header(data + at, size_t(e.frame_size), at, nm);
+    auto fh = parse_frame_header(data + at, size_t(e.frame_size), at, nm, r.header_.format_version);
     if (!fh) {
       if (fh.status().code() != ErrorCode::kTruncated) return fh.status();
       return format_error(ErrorCode::kCorrupt, nm, at,
@@ -193,16 +193,18 @@ Result<bool> StreamReader::next(Frame* frame) {
     done_ = true;
     return false;
   }
-  if (kind > uint8_t(FrameKind::kStored))
+  if (!frame_kind_known(kind, header_.format_version))
     return format_error(ErrorCode::kCorrupt, name_, start,
-                        "byte " + str(kind) + ": expected a frame (kind 0 or 1) or the index (LZIX)");
+                        "byte " + str(kind) + ": expected a frame (kind 0 ... " +
+                            str(header_.format_version >= 2 ? kMaxFrameKind : 1) + ") or the index (LZIX)");
   std::string hb(1, char(kind));
-  const int varints = kind == uint8_t(FrameKind::kCoded) ? 3 : 1;
+  const int varints = 1 + frame_kind_has_tokens(FrameKind(kind)) + frame_kind_has_payload_size(FrameKind(kind));
   for (int i = 0; i < varints; ++i) LLMZIP_RETURN_IF_ERROR(read_varint_bytes(&hb, "a frame header"));
   const size_t at = hb.size();
   hb.resize(at + kFrameChecksumsSize);
   LLMZIP_RETURN_IF_ERROR(read_exact(hb.data() + at, kFrameChecksumsSize, "a frame header"));
-  auto fh = parse_frame_header(reinterpret_cast<const uint8_t*>(hb.data()), hb.size(), start, name_);
+  auto fh = parse_frame_header(reinterpret_cast<const uint8_t*>(hb.data()), hb.size(), start, name_,
+                               header_.format_version);
   if (!fh) return fh.status();
   // The header read above is exactly what the parser took (varints stop at their
   // last byte), so fh->size == hb.size().

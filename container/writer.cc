@@ -19,10 +19,6 @@ Status Writer::write(std::string_view bytes) {
 }
 
 Status Writer::add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload) {
-  if (token_count > original.size() + 1)
-    return Status(ErrorCode::kInvalidArgument, "llmz writer: more tokens than bytes in a frame");
-  if (payload.size() > kMaxFramePayloadSize)
-    return Status(ErrorCode::kInvalidArgument, "llmz writer: frame payload over 2^32 bytes");
   return add_frame(FrameKind::kCoded, original, token_count, payload);
 }
 
@@ -33,8 +29,15 @@ Status Writer::add_stored_frame(std::string_view original) {
 Status Writer::add_frame(FrameKind kind, std::string_view original, uint64_t token_count,
                          std::string_view payload) {
   assert(!finished_);
-  if (original.empty() || original.size() > kMaxFrameOriginalSize)
-    return Status(ErrorCode::kInvalidArgument, "llmz writer: frame size must be 1..2^30 bytes");
+  auto bad = [](const std::string& what) { return Status(ErrorCode::kInvalidArgument, "llmz writer: " + what); };
+  if (original.empty() || original.size() > kMaxFrameOriginalSize) return bad("frame size must be 1..2^30 bytes");
+  if (!frame_kind_known(uint8_t(kind), header_.format_version))
+    return bad("frame kind " + std::to_string(int(kind)) + " does not exist in format version " +
+               std::to_string(header_.format_version));
+  if (frame_kind_has_tokens(kind) ? token_count > original.size() + 1 : token_count != 0)
+    return bad(frame_kind_has_tokens(kind) ? "more tokens than bytes in a frame" : "tokens in a frame without tokens");
+  if (payload.size() > kMaxFramePayloadSize) return bad("frame payload over 2^32 bytes");
+  if (kind == FrameKind::kStored && payload != original) return bad("a stored frame's payload is its bytes");
   FrameHeader f;
   f.kind = kind;
   f.original_size = original.size();

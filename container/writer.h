@@ -6,6 +6,7 @@
 //   auto w = Writer::create(header, out);
 //   w->add_coded_frame(original_bytes, token_count, payload);   // per frame
 //   w->add_stored_frame(original_bytes);    // when the tokenizer can't express them
+//   w->add_frame(FrameKind::kZstd, original_bytes, 0, payload);   // any kind
 //   w->finish();
 #pragma once
 
@@ -34,6 +35,10 @@ class Writer {
   Status add_coded_frame(std::string_view original, uint64_t token_count, std::string_view payload);
   // A frame stored uncoded (1..2^30 bytes).
   Status add_stored_frame(std::string_view original);
+  // A frame of any kind of the header's format version: token_count only for
+  // the coded kinds (0 otherwise), payload == original for stored.
+  // kInvalidArgument when a limit is broken or the kind does not fit.
+  Status add_frame(FrameKind kind, std::string_view original, uint64_t token_count, std::string_view payload);
   // Writes index and footer. No frame may be added afterwards (asserts).
   Status finish();
 
@@ -45,7 +50,6 @@ class Writer {
  private:
   Writer(const FileHeader& h, ByteSink& sink) : header_(h), sink_(&sink) {}
   Status write(std::string_view bytes);
-  Status add_frame(FrameKind kind, std::string_view original, uint64_t token_count, std::string_view payload);
 
   FileHeader header_;
   ByteSink* sink_;

@@ -31,8 +31,9 @@ void reseal(std::string& f) {
   store_le32(p + hs - 4, xxh64_32(p, hs - 4));
   // Frames: as long as headers parse and payloads fit.
   size_t off = hs;
-  while (off < size && p[off] <= uint8_t(FrameKind::kStored)) {
-    auto fh = parse_frame_header(p + off, size - off, off, "reseal");
+  const uint16_t version = uint16_t(p[8] | p[9] << 8);
+  while (off < size && frame_kind_known(p[off], version)) {
+    auto fh = parse_frame_header(p + off, size - off, off, "reseal", version);
     if (!fh) break;
     if (fh->header.payload_size > size - off - fh->size) break;
     const std::string_view payload(f.data() + off + fh->size, size_t(fh->header.payload_size));
