@@ -113,6 +113,11 @@ Result<Args> parse_args(const std::vector<std::string>& argv) {
         auto n = parse_size(name, *x); if (!n) return n.status();
         if (*n < 1 || *n > (1ull << 30)) return bad("option --frame-bytes must be between 1 and 1G");
         a.frame_bytes = *n;
+      } else if (name == "--max-frame") {
+        auto x = value(name, v); if (!x) return x.status();
+        auto n = parse_size(name, *x); if (!n) return n.status();
+        if (*n < 1 || *n > (1ull << 30)) return bad("option --max-frame must be between 1 and 1G");
+        a.max_frame = *n;
       } else if (name == "--method") {
         auto x = value(name, v); if (!x) return x.status();
         if (*x != "ac" && *x != "rank-zlib" && *x != "tbyt")
@@ -202,6 +207,7 @@ Options:
   -t, --threads N      worker threads (default: all cores)
       --context N      tokens of context the model sees (default: model's, max 512)
       --frame-bytes N  target frame size in bytes (K/M suffixes; default 16K)
+      --max-frame N    largest frame to decode (default 64K: what compress writes by default)
       --method M       ac (arithmetic coding, default), rank-zlib, tbyt
       --json           machine-readable output (info, tokenize, score, distance, similar)
   -v, --verbose        progress on a terminal, more detail

@@ -27,6 +27,7 @@ struct Args {
   int threads = 0;                  // -t (0: all cores)
   uint32_t context = 0;             // --context (0: model default)
   uint64_t frame_bytes = 0;         // --frame-bytes (0: default)
+  uint64_t max_frame = 0;           // --max-frame: largest frame a decoder accepts (0: default)
   std::string method = "ac";        // --method
   bool json = false;                // --json
   bool verify = false;              // --verify (implied by --rm)

@@ -33,6 +33,7 @@ codec::Params params_of(const Args& a) {
   p.threads = thread_count(a.threads);
   p.context = a.context;
   p.frame_bytes = a.frame_bytes;
+  p.max_frame_bytes = a.max_frame;
   p.method = *coder::parse_method(a.method);
   p.hash_cdfs = a.verbosity >= 2;
   return p;
@@ -145,6 +146,9 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   auto on_progress = [&](const codec::Progress& p) { progress.update(p.in_bytes, p.out_bytes, p.in_total, p.settled_in, p.settled_out, decompressing); };
 
   codec::Params params = params_of(a);
+  if (!decompressing && a.frame_bytes > codec::default_max_frame_bytes(a.context) && a.verbosity >= 1)
+    std::fprintf(stderr, "llmzip: note: %s: frames of %llu bytes; decompressing it needs --max-frame=%llu\n",
+                 shown_in.c_str(), (unsigned long long)a.frame_bytes, (unsigned long long)a.frame_bytes);
   codec::Stats stats;
   Status st = decompressing ? codec::decompress(**model, source, sink, params, on_progress, &stats)
                             : codec::compress(**model, source, sink, params, on_progress, &stats);
@@ -161,7 +165,9 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     FileSource csrc(check, out_name);
     NullSink nothing;
     codec::Stats vstats;
-    Status vs = codec::decompress(**model, csrc, nothing, params, nullptr, &vstats);
+    codec::Params vparams = params;  // our own file: its frames are what we asked for
+    vparams.max_frame_bytes = container::kMaxFrameOriginalSize;
+    Status vs = codec::decompress(**model, csrc, nothing, vparams, nullptr, &vstats);
     std::fclose(check);
     if (!vs) return Status(vs.code(), "verification failed, input kept: " + vs.message());
     if (vstats.out_bytes != stats.in_bytes)

@@ -38,10 +38,12 @@ std::string hex_prefix(const uint8_t* d, size_t n = 8) {
 
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
   // At least ~one context window of text; at most 64 KiB unless the context alone is bigger.
-  const uint64_t lo = uint64_t(4) * n_ctx, hi = std::max<uint64_t>(65536, lo);
+  const uint64_t lo = uint64_t(4) * n_ctx, hi = default_max_frame_bytes(n_ctx);
   if (input_size < 0) return std::max<uint64_t>(16384, lo);
   return std::clamp<uint64_t>(uint64_t(input_size) / 8, lo, hi);
 }
+
+uint64_t default_max_frame_bytes(uint32_t n_ctx) { return std::max<uint64_t>(65536, uint64_t(4) * n_ctx); }
 
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {
   container::FileHeader h;

@@ -19,6 +19,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kDuplicate: return "duplicate";
     case ErrorCode::kExists: return "exists";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kLimit: return "limit";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class ErrorCode : int {
   kDuplicate = 12,         // a key or tensor name appears twice
   kExists = 13,            // output exists and -f was not given
   kInternal = 14,          // should not happen; a bug surfaced as a value
+  kLimit = 15,             // valid, but beyond a work/memory limit the user can raise (e.g. --max-frame)
 };
 
 // Short stable name of a code, e.g. "truncated".
