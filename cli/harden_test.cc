@@ -44,10 +44,13 @@ struct Exec {
 };
 
 // Runs `llmzip ARGS` through the shell in `dir`, stdin from /dev/null unless given.
-Exec run(const std::string& dir, const std::string& args, const std::string& stdin_file = "/dev/null") {
+// `shell` runs first in the same shell (e.g. a ulimit).
+Exec run(const std::string& dir, const std::string& args, const std::string& stdin_file = "/dev/null",
+         const std::string& shell = "") {
   Exec r;
   const std::string err_file = dir + "/.stderr";
-  const std::string cmd = "cd '" + dir + "' && '" + exe() + "' " + args + " 2>'" + err_file + "' <'" + stdin_file + "'";
+  const std::string cmd = "cd '" + dir + "' && " + (shell.empty() ? "" : shell + " && ") + "'" + exe() + "' " + args +
+                          " 2>'" + err_file + "' <'" + stdin_file + "'";
   const auto t0 = std::chrono::steady_clock::now();
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -226,6 +229,22 @@ TEST_F(Harden, MaxFrameRaisesAndLowersTheDecoderLimit) {
   Exec big = run(dir_, "-c --frame-bytes 100K a.txt");
   ASSERT_EQ(big.status, 0) << big.err;
   EXPECT_TRUE(contains(big.err, "--max-frame=102400")) << big.err;
+}
+
+TEST_F(Harden, OutOfMemoryNamesTheFile) {
+  // Issue 10 item 6: under ulimit -v the one-line message must say which file,
+  // whether memory or threads run out first; nothing is left behind.
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer reserves more address space than any ulimit -v here";
+#endif
+  for (const char* limit : {"150000", "30000"}) {
+    Exec r = run(dir_, "a.txt", "/dev/null", std::string("ulimit -v ") + limit);
+    EXPECT_EQ(r.status, 1) << limit << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "llmzip: a.txt: ")) << r.err;
+    EXPECT_FALSE(exists(path("a.txt.llmz")));
+    expect_no_temp_files();
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -210,7 +211,15 @@ int run_codec(const Args& a) {
   ModelSource models(a);
   int rc = 0;
   for (const auto& f : inputs) {
-    Status st = process_one(a, models, f);
+    Status st;
+    try {
+      st = process_one(a, models, f);
+    } catch (const std::bad_alloc&) {
+      // Temporary outputs are removed by their destructors during unwinding.
+      st = Status(ErrorCode::kLimit, (f == "-" ? std::string("<stdin>") : f) + ": out of memory");
+    } catch (const std::system_error& e) {  // threads that could not start (ulimit -v, -u)
+      st = Status(ErrorCode::kLimit, (f == "-" ? std::string("<stdin>") : f) + ": " + e.what());
+    }
     if (!st) rc = fail(st);
   }
   return rc;
