@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +71,8 @@ Exec run(const std::string& dir, const std::string& args, const std::string& std
 class Background {
  public:
   Background(const std::string& dir, const std::vector<std::string>& args) : err_file_(dir + "/.stderr-bg") {
+    std::vector<std::string> all{exe()};  // before chdir: exe() may look in the working directory
+    all.insert(all.end(), args.begin(), args.end());
     pid_ = fork();
     if (pid_ == 0) {
       if (chdir(dir.c_str()) != 0) _exit(127);
@@ -79,8 +82,6 @@ class Background {
       dup2(in, 0);
       dup2(out, 1);
       dup2(err, 2);
-      std::vector<std::string> all{exe()};
-      all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (auto& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -244,6 +245,215 @@ TEST_F(Harden, OutOfMemoryNamesTheFile) {
     EXPECT_TRUE(contains(r.err, "llmzip: a.txt: ")) << r.err;
     EXPECT_FALSE(exists(path("a.txt.llmz")));
     expect_no_temp_files();
+  }
+}
+
+
+// ---------------------------------------------------------------- data loss and clobbering
+
+TEST_F(Harden, RmKeepsAnInputThatChangedWhileItWasCompressed) {
+  // Issue 10 item 1: the input grows while it is compressed and verified.
+  std::string big;
+  while (big.size() < 3000) big += text_;
+  spit(path("g.txt"), big);
+  Background bg(dir_, {"--rm", "g.txt"});
+  // The temporary output appears once the model is loaded: compression runs.
+  bool started = false;
+  for (int i = 0; i < 3000 && !started && bg.running(); ++i) {
+    for (const auto& n : list_dir(dir_)) started |= contains(n, "llmzip-tmp");
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(started) << "llmzip finished before the input could be changed";
+  {
+    std::ofstream f(path("g.txt"), std::ios::binary | std::ios::app);
+    f << "more\n";
+  }
+  Exec r = bg.wait();
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "g.txt: changed while it was read, kept")) << r.err;
+  EXPECT_EQ(slurp(path("g.txt")), big + "more\n");
+  EXPECT_TRUE(exists(path("g.txt.llmz")));  // the archive of what was read is kept too
+  expect_no_temp_files();
+  // Unchanged, --rm still removes the input once the archive is proven.
+  Exec ok = run(dir_, "--rm a.txt");
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_FALSE(exists(path("a.txt")));
+  Exec d = run(dir_, "-dc a.txt.llmz");
+  EXPECT_EQ(d.out, text_);
+}
+
+// Reads a FIFO while `writer` runs: the bytes written into it.
+std::string drain_fifo(const std::string& fifo, Background& writer) {
+  const int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  std::string got;
+  if (fd < 0) return got;
+  char buf[4096];
+  for (;;) {
+    const bool alive = writer.running();
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) got.append(buf, size_t(n));
+    if (!alive) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close(fd);
+  return got;
+}
+
+TEST_F(Harden, OutputsThatAreNotRegularFilesAreWrittenInPlace) {
+  // Issue 10 item 2: -f -o onto a device or FIFO replaced it with a regular file.
+  ASSERT_EQ(mkfifo(path("out.fifo").c_str(), 0644), 0);
+  Background bg(dir_, {"-f", "-o", "out.fifo", "a.txt"});
+  const std::string z = drain_fifo(path("out.fifo"), bg);
+  Exec r = bg.wait();
+  ASSERT_EQ(r.status, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(lstat(path("out.fifo").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  spit(path("z.llmz"), z);
+  Exec d = run(dir_, "-dc z.llmz");
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_EQ(d.out, text_);
+  expect_no_temp_files();
+  // Full device on stdout: the message gives the cause.
+  Exec full = run(dir_, "-c a.txt >/dev/full");
+  EXPECT_EQ(full.status, 1);
+  EXPECT_TRUE(contains(full.err, "<stdout>: write error: No space left on device")) << full.err;
+  if (geteuid() != 0) return;  // device nodes of our own need root
+  ASSERT_EQ(mknod(path("null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  ASSERT_EQ(mknod(path("full").c_str(), S_IFCHR | 0666, makedev(1, 7)), 0);
+  Exec c = run(dir_, "-f -o null a.txt");
+  EXPECT_EQ(c.status, 0) << c.err;
+  Exec dn = run(dir_, "-d -f -o null z.llmz");
+  EXPECT_EQ(dn.status, 0) << dn.err;
+  Exec df = run(dir_, "-o full --rm a.txt");  // no -f needed, never removed, input kept
+  EXPECT_EQ(df.status, 1);
+  EXPECT_TRUE(contains(df.err, "full: write failed: No space left on device")) << df.err;
+  for (const char* dev : {"null", "full"}) {
+    ASSERT_EQ(lstat(path(dev).c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode)) << dev;
+  }
+  EXPECT_EQ(slurp(path("a.txt")), text_);
+  expect_no_temp_files();
+}
+
+TEST_F(Harden, TheModelInUseIsNeverOverwrittenOrRemoved) {
+  // Issue 10 item 3: -f --rm -o MODEL.gguf in.txt overwrote the model and
+  // deleted the input.
+  const std::string_view model = codec::builtin_model_bytes();
+  ASSERT_FALSE(model.empty());
+  spit(path("m.gguf"), std::string(model));
+  Exec r = run(dir_, "-f --rm -m m.gguf -o m.gguf a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "m.gguf: is the model in use")) << r.err;
+  EXPECT_EQ(slurp(path("m.gguf")), std::string(model));
+  EXPECT_EQ(slurp(path("a.txt")), text_);
+  // Through another name (a hard link) too, and as decompression's output.
+  ASSERT_EQ(link(path("m.gguf").c_str(), path("same.gguf").c_str()), 0);
+  r = run(dir_, "-f -m m.gguf -o same.gguf a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "is the model in use")) << r.err;
+  ASSERT_EQ(run(dir_, "-m m.gguf a.txt").status, 0);
+  r = run(dir_, "-d -f -m m.gguf -o m.gguf a.txt.llmz");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(slurp(path("m.gguf")), std::string(model));
+  // Compressing the model itself with --rm would leave nothing to decode it with.
+  r = run(dir_, "-f --rm -m m.gguf m.gguf");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "m.gguf: is the model in use, not removed")) << r.err;
+  EXPECT_TRUE(exists(path("m.gguf")));
+  expect_no_temp_files();
+}
+
+TEST_F(Harden, InputsThatAreNotRegularFilesNeedForceAndAreNeverRemoved) {
+  // Issue 10 item 4: a FIFO with --rm was deleted; /dev/zero ran forever,
+  // writing a temporary file into /dev; a hard-linked input was unlinked.
+  ASSERT_EQ(mkfifo(path("p").c_str(), 0644), 0);
+  Exec r = run(dir_, "p");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "p: is a named pipe, skipped (use -f")) << r.err;
+  r = run(dir_, "-f --rm p");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "p: is a named pipe, never removed")) << r.err;
+  struct stat st;
+  ASSERT_EQ(lstat(path("p").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  r = run(dir_, "-c /dev/zero");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_LT(r.seconds, 5.0);
+  EXPECT_TRUE(contains(r.err, "/dev/zero: is a character device, skipped")) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  // Read with -f: a FIFO is a stream like standard input.
+  Background writer(dir_, {"-c", "-f", "p"});
+  {
+    std::ofstream f(path("p"), std::ios::binary);
+    f << text_;
+  }
+  Exec w = writer.wait();
+  EXPECT_EQ(w.status, 0) << w.err;
+  // Hard links: --rm removes only a name that is the file's last, unless -f.
+  ASSERT_EQ(link(path("a.txt").c_str(), path("b.txt").c_str()), 0);
+  r = run(dir_, "--rm a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "a.txt: has 1 other link, not compressed with --rm (use -f")) << r.err;
+  EXPECT_TRUE(exists(path("a.txt")));
+  EXPECT_FALSE(exists(path("a.txt.llmz")));
+  r = run(dir_, "-f --rm a.txt");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(exists(path("a.txt")));
+  EXPECT_EQ(slurp(path("b.txt")), text_);
+  expect_no_temp_files();
+}
+
+TEST_F(Harden, SymlinksAndCompressedInputsAreSkippedAsZstdDoes) {
+  // Issue 14 item 10: a warning for each, exit status 0 if anything else was
+  // done, 1 when every input was skipped; -f follows links.
+  ASSERT_EQ(symlink("a.txt", path("l.txt").c_str()), 0);
+  Exec r = run(dir_, "l.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "llmzip: l.txt: is a symbolic link, skipped (use -f to follow it)\n");
+  EXPECT_FALSE(exists(path("l.txt.llmz")));
+  spit(path("b.txt"), text_);
+  r = run(dir_, "l.txt b.txt");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "l.txt: is a symbolic link, skipped")) << r.err;
+  EXPECT_TRUE(exists(path("b.txt.llmz")));
+  r = run(dir_, "-q l.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  r = run(dir_, "-f l.txt");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(path("l.txt.llmz")));
+  // Already compressed.
+  r = run(dir_, "b.txt.llmz");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "llmzip: b.txt.llmz: already has the .llmz suffix, skipped (use -c or -o to compress it anyway)\n");
+  r = run(dir_, "b.txt.llmz a.txt");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(path("a.txt.llmz")));
+  EXPECT_FALSE(exists(path("b.txt.llmz.llmz")));
+  r = run(dir_, "-c b.txt.llmz");
+  EXPECT_EQ(r.status, 0) << r.err;
+  // A link is not followed for decompression either.
+  ASSERT_EQ(symlink("b.txt.llmz", path("lb.llmz").c_str()), 0);
+  r = run(dir_, "-dc lb.llmz");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "lb.llmz: is a symbolic link, skipped")) << r.err;
+}
+
+TEST_F(Harden, FileErrorsCarryTheirCause) {
+  // Issue 14 item 11 and issue 10 item 11: strerror in every file message.
+  Exec r = run(dir_, "missing.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "llmzip: missing.txt: cannot open for reading: No such file or directory\n");
+  r = run(dir_, "-o nodir/x.llmz a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "nodir/x.llmz: cannot create a temporary file beside it: No such file or directory"))
+      << r.err;
+  if (geteuid() != 0) {  // root reads anything
+    spit(path("noread.txt"), "x");
+    chmod(path("noread.txt").c_str(), 0);
+    r = run(dir_, "noread.txt");
+    EXPECT_EQ(r.err, "llmzip: noread.txt: cannot open for reading: Permission denied\n");
   }
 }
 

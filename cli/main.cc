@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/file_checks.h"
 #include "cli/measure_io.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
@@ -84,10 +86,7 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
     } else if (a.to_stdout || from_stdin) {
       out_name = "";
     } else if (!decompressing) {
-      if (ends_with(in_name, kSuffix))
-        return Status(ErrorCode::kInvalidArgument, in_name + ": already has the " + std::string(kSuffix) +
-                                                       " suffix, skipped (use -c or -o to compress it anyway)");
-      out_name = in_name + kSuffix;
+      out_name = in_name + kSuffix;  // skip_reason() passed over names that have it
     } else {
       if (!ends_with(in_name, kSuffix))
         return Status(ErrorCode::kInvalidArgument,
@@ -107,22 +106,24 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
                   decompressing ? "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)"
                                 : "standard input is a terminal: give a FILE, redirect input, or use -f (see llmzip --help)");
 
-  // Open the input.
+  // Open the input; check what may be written and removed before any work.
   FILE* in = stdin;
   int64_t in_size = -1;
-  std::unique_ptr<FILE, int (*)(FILE*)> in_holder(nullptr, &std::fclose);
+  std::optional<InputFile> input;
   if (!from_stdin) {
-    struct stat st;
-    if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped");
-    in = std::fopen(in_name.c_str(), "rb");
-    if (!in) return Status(ErrorCode::kIo, in_name + ": cannot open for reading");
-    in_holder.reset(in);
-    if (S_ISREG(st.st_mode)) in_size = st.st_size;
-    // Never let the output replace the input (e.g. -f -o x x): gzip refuses too.
-    struct stat ost;
-    if (!out_name.empty() && stat(out_name.c_str(), &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino)
-      return Status(ErrorCode::kInvalidArgument, in_name + ": input and output are the same file");
+    auto f = InputFile::open(in_name, a.force);
+    if (!f) return f.status();
+    input.emplace(std::move(f).value());
+    in = input->stream();
+    in_size = input->size();
+  }
+  LLMZIP_RETURN_IF_ERROR(check_output(out_name, input ? &*input : nullptr, in_name, models.path()));
+  const bool removing = a.remove_input && input && !to_stdout && !testing;
+  if (removing) {
+    LLMZIP_RETURN_IF_ERROR(input->check_removable(a.force));
+    if (!models.path().empty() && same_file(input->stat_at_open(), models.path()))
+      return Status(ErrorCode::kInvalidArgument,
+                    in_name + ": is the model in use, not removed (nothing could decode the archive without it)");
   }
   const std::string shown_in = from_stdin ? "<stdin>" : in_name;
   FileSource source(in, shown_in, in_size);
@@ -156,13 +157,18 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   progress.clear();
   if (!st) return st;  // out_file's destructor removes the temporary file
 
-  if (!decompressing && a.verify && out_file) {
+  if (!decompressing && a.verify && out_file && out_file->in_place()) {
+    if (a.verbosity >= 1)
+      std::fprintf(stderr, "llmzip: note: %s: not verified (not a regular file)%s\n", out_name.c_str(),
+                   removing ? ", input kept" : "");
+  } else if (!decompressing && a.verify && out_file) {
     // Prove the archive decodes before it replaces anything: a full decode of
     // the temporary file checks every frame and the content checksum, which
     // the writer computed over exactly the bytes it read.
-    if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error");
+    if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error: " + std::strerror(errno));
     FILE* check = std::fopen(out_file->temp_path().c_str(), "rb");
-    if (!check) return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
+    if (!check)
+      return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification: " + std::strerror(errno));
     FileSource csrc(check, out_name);
     NullSink nothing;
     codec::Stats vstats;
@@ -178,9 +184,11 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   if (out_file) {
     LLMZIP_RETURN_IF_ERROR(out_file->commit(from_stdin ? "" : in_name));
   } else if (!testing) {
-    if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
+    if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, std::string("<stdout>: write error: ") + std::strerror(errno));
   }
-  if (a.remove_input && !from_stdin && !to_stdout && !testing) {
+  if (removing && !out_file->in_place()) {
+    // The archive holds what was read; the input goes only if that is all of it.
+    LLMZIP_RETURN_IF_ERROR(input->check_unchanged(stats.in_bytes));
     if (unlink(in_name.c_str()) != 0)
       return Status(ErrorCode::kIo, in_name + ": cannot remove input: " + std::strerror(errno));
   }
@@ -210,7 +218,16 @@ int run_codec(const Args& a) {
   if (!a.output.empty() && inputs.size() > 1) return fail(Status(ErrorCode::kInvalidArgument, "-o needs exactly one input file"));
   ModelSource models(a);
   int rc = 0;
+  size_t skipped = 0;
   for (const auto& f : inputs) {
+    const bool derived_name = a.command == Command::kCompress && a.output.empty() && !a.to_stdout;
+    if (auto why = skip_reason(f, derived_name, a.force)) {
+      // A warning, as zstd gives for links: the exit status says whether
+      // anything was done at all.
+      if (a.verbosity >= 1) std::fprintf(stderr, "llmzip: %s\n", why->c_str());
+      ++skipped;
+      continue;
+    }
     Status st;
     try {
       st = process_one(a, models, f);
@@ -222,7 +239,7 @@ int run_codec(const Args& a) {
     }
     if (!st) rc = fail(st);
   }
-  return rc;
+  return skipped == inputs.size() ? 1 : rc;
 }
 
 }  // namespace

@@ -62,13 +62,27 @@ void install_cleanup_handlers() {
 
 Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, bool force) {
   struct stat st;
-  if (stat(path.c_str(), &st) == 0) {
-    if (!force) return Status(ErrorCode::kExists, path + ": already exists (use -f to overwrite)");
-    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, path + ": is a directory");
-  }
   std::unique_ptr<OutputFile> o(new OutputFile());
   o->path_ = path;
   o->force_ = force;
+  if (stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, path + ": is a directory");
+    if (!S_ISREG(st.st_mode)) {
+      // A device, FIFO or socket: replacing it by a regular file (as root,
+      // /dev/null or /dev/full) would be a disaster; write into it.
+      const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot open for writing: " + std::strerror(errno));
+      o->f_ = fdopen(fd, "wb");
+      if (!o->f_) {
+        const int e = errno;
+        close(fd);
+        return Status(ErrorCode::kIo, path + ": cannot open for writing: " + std::strerror(e));
+      }
+      o->in_place_ = true;
+      return o;
+    }
+    if (!force) return Status(ErrorCode::kExists, path + ": already exists (use -f to overwrite)");
+  }
   std::string tmpl = dir_of(path) + "/." + base_of(path) + ".llmzip-tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
@@ -93,6 +107,14 @@ Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, 
 
 Status OutputFile::commit(const std::string& like) {
   if (!f_) return Status(ErrorCode::kInternal, path_ + ": output already closed");
+  if (in_place_) {
+    const bool ok = std::fflush(f_) == 0;
+    const int e = errno;
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!ok || !closed) return Status(ErrorCode::kIo, path_ + ": write failed: " + std::strerror(ok ? errno : e));
+    return Status::ok();
+  }
   bool ok = std::fflush(f_) == 0 && fsync(fileno(f_)) == 0;
   int e = errno;
   ok = (std::fclose(f_) == 0) && ok;
