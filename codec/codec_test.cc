@@ -445,6 +445,42 @@ TEST(CodecBpe, InvalidUtf8AndInexpressibleBytesRoundTrip) {
 }
 
 // Generates `total` bytes of text lines on the fly (never holds them all).
+TEST(CodecModel, VocabularyAndEmbeddingCountsAreComparedBeforeBuilding) {
+  // Issue 10 item 8: a 10M-token vocabulary with a 512-row embedding built the
+  // whole tokenizer (5.6 s, 1.9 GB) before its error. The counts are compared
+  // first: here the tokenizer could not even be built (unknown model type),
+  // so only the early comparison gives the count error.
+  auto builtin = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(builtin_model_bytes().data()),
+                                       builtin_model_bytes().size(), "builtin");
+  ASSERT_TRUE(builtin.is_ok()) << builtin.status().to_string();
+  gguf::GgufWriter w;
+  const uint64_t rows = (*builtin)->find_tensor("token_embd.weight")->ne[1];
+  std::vector<std::string> tokens;
+  for (uint64_t i = 0; i < rows * 50; ++i) tokens.push_back("t" + std::to_string(i));
+  for (const auto& [key, val] : (*builtin)->metadata()) {
+    if (key == "tokenizer.ggml.tokens") w.add_string_array(key, tokens);
+    else if (key == "tokenizer.ggml.model") w.add_string(key, "no-such-tokenizer");
+    else if (key.rfind("tokenizer.ggml.", 0) != 0 || key == "tokenizer.ggml.pre") w.add_value(key, val);
+  }
+  for (const auto& t : (*builtin)->tensors())
+    w.add_tensor(t.name, t.ttype(), {t.ne[0], t.ne[1], t.ne[2], t.ne[3]},
+                 std::string(reinterpret_cast<const char*>(t.data), t.nbytes));
+  const std::string bytes = w.finish();
+  char tmpl[] = "/tmp/llmzip-vocab-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
+  close(fd);
+  auto m = load_model(tmpl);
+  unlink(tmpl);
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().code(), ErrorCode::kCorrupt) << m.status().to_string();
+  EXPECT_NE(m.status().message().find("the tokenizer has " + std::to_string(rows * 50) +
+                                      " tokens but token_embd.weight has " + std::to_string(rows) + " rows"),
+            std::string::npos)
+      << m.status().message();
+}
+
 class LineSource : public ByteSource {
  public:
   LineSource(uint64_t total, std::string line) : total_(total), line_(std::move(line)) {}
