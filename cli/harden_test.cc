@@ -457,5 +457,30 @@ TEST_F(Harden, FileErrorsCarryTheirCause) {
   }
 }
 
+// ---------------------------------------------------------------- faults
+
+TEST_F(Harden, ModelTruncatedWhileMappedIsOneLineAndNoTempFile) {
+  // Issue 10 item 9: a model copied over while in use gave SIGBUS (exit 135)
+  // and left the hidden temporary file behind.
+  spit(path("m.gguf"), std::string(codec::builtin_model_bytes()));
+  std::string big;
+  while (big.size() < 4000) big += text_;
+  spit(path("in.txt"), big);
+  Background bg(dir_, {"-m", "m.gguf", "in.txt"});
+  bool started = false;
+  for (int i = 0; i < 3000 && !started && bg.running(); ++i) {
+    for (const auto& n : list_dir(dir_)) started |= contains(n, "llmzip-tmp");
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(started) << "llmzip finished before the model could be truncated";
+  ASSERT_EQ(truncate(path("m.gguf").c_str(), 0), 0);
+  Exec r = bg.wait();
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.err, "llmzip: m.gguf: truncated or overwritten while in use (bus error); output removed\n");
+  EXPECT_FALSE(exists(path("in.txt.llmz")));
+  EXPECT_EQ(slurp(path("in.txt")), big);
+  expect_no_temp_files();
+}
+
 }  // namespace
 }  // namespace llmzip::cli

@@ -12,6 +12,8 @@
 #include <set>
 #include <vector>
 
+#include "common/mapped_file.h"
+
 namespace llmzip::cli {
 namespace {
 
@@ -35,11 +37,31 @@ void unregister_live(const std::string& p) {
     if (g_live_used[i] && p == g_live[i]) g_live_used[i] = 0;
 }
 
-void on_signal(int sig) {
+void remove_live() {
   for (int i = 0; i < kMaxLive; ++i)
     if (g_live_used[i]) unlink(g_live[i]);
+}
+
+void on_signal(int sig) {
+  remove_live();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+void put(const char* s) {
+  if (write(STDERR_FILENO, s, std::strlen(s)) < 0) {}
+}
+
+// A mapped file (the model, an archive given to info) lost pages under us:
+// someone truncated or copied over it while we used it. Not a crash of ours:
+// one line naming the file, temporary files removed, exit 1.
+void on_bus_error(int, siginfo_t* info, void*) {
+  remove_live();
+  const char* path = MappedFile::path_at(info->si_addr);
+  put("llmzip: ");
+  put(path ? path : "a file in use");
+  put(": truncated or overwritten while in use (bus error); output removed\n");
+  _exit(1);
 }
 
 std::string dir_of(const std::string& p) {
@@ -58,6 +80,12 @@ void install_cleanup_handlers() {
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
   signal(SIGABRT, on_signal);
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_bus_error;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, nullptr);
 }
 
 Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, bool force) {

@@ -40,7 +40,10 @@ class OutputFile {
   bool in_place_ = false;
 };
 
-// Installs SIGINT/SIGTERM handlers that delete live temporary files before exit.
+// Installs SIGINT/SIGTERM/SIGHUP/SIGABRT handlers that delete live temporary
+// files before dying of the signal, and a SIGBUS handler (a mapped file
+// truncated under us, common/mapped_file.h) that deletes them, prints one line
+// naming the file and exits 1.
 void install_cleanup_handlers();
 
 }  // namespace llmzip::cli
