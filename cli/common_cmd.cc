@@ -7,7 +7,7 @@
 namespace llmzip::cli {
 
 int report(const Status& st) {
-  std::fprintf(stderr, "llmzip: %s\n", st.message().c_str());
+  std::fprintf(stderr, "llmzip: %s\n", printable(st.message()).c_str());  // messages quote untrusted text
   return 1;
 }
 

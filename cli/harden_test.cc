@@ -25,6 +25,8 @@
 
 #include "codec/codec.h"
 #include "container/format.h"
+#include "gguf/gguf.h"
+#include "gguf/writer.h"
 
 namespace llmzip::cli {
 namespace {
@@ -480,6 +482,55 @@ TEST_F(Harden, ModelTruncatedWhileMappedIsOneLineAndNoTempFile) {
   EXPECT_FALSE(exists(path("in.txt.llmz")));
   EXPECT_EQ(slurp(path("in.txt")), big);
   expect_no_temp_files();
+}
+
+// ---------------------------------------------------------------- untrusted text
+
+// The built-in model with general.name (and, if given, one more key) replaced.
+std::string model_named(const std::string& name, const std::string& extra_key = "") {
+  const std::string_view b = codec::builtin_model_bytes();
+  auto f = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "builtin");
+  EXPECT_TRUE(f.is_ok()) << f.status().to_string();
+  gguf::GgufWriter w;
+  w.add_string("general.name", name);
+  for (const auto& [key, val] : (*f)->metadata())
+    if (key != "general.name") w.add_value(key, val);
+  if (!extra_key.empty()) {
+    w.add_u32(extra_key, 1);
+    w.add_u32(extra_key, 2);  // a duplicate: the file is refused, quoting the key
+  }
+  for (const auto& t : (*f)->tensors())
+    w.add_tensor(t.name, t.ttype(), std::vector<uint64_t>(t.ne, t.ne + t.n_dims),
+                 std::string(reinterpret_cast<const char*>(t.data), t.nbytes));
+  return w.finish();
+}
+
+TEST_F(Harden, UntrustedTextNeverReachesTheTerminalRaw) {
+  // Issue 10 item 10: terminal escapes in a model's general.name were printed
+  // raw. Every path: mismatch messages both ways, info, score, GGUF errors.
+  const std::string evil = "\x1b]0;pwned\x07\x1b[2J\xc2\x9b" "EVIL";
+  const std::string shown = "\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9bEVIL";
+  spit(path("evil.gguf"), model_named(evil));
+  spit(path("dup.gguf"), model_named("ok", "key\x1b[31m"));
+  Exec c = run(dir_, "a.txt");
+  ASSERT_EQ(c.status, 0) << c.err;
+  c = run(dir_, "-m evil.gguf -o e.llmz a.txt");
+  ASSERT_EQ(c.status, 0) << c.err;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"-dc -m evil.gguf a.txt.llmz", shown},  // model in use
+      {"-dc e.llmz", shown},                   // model named by the archive
+      {"info e.llmz", shown},
+      {"score -m evil.gguf a.txt", shown},
+      {"-c -m dup.gguf a.txt", "key\\x1b[31m"},
+  };
+  for (const auto& [args, want] : cases) {
+    Exec r = run(dir_, args);
+    const std::string all = r.out + r.err;
+    EXPECT_EQ(all.find('\x1b'), std::string::npos) << args << ": " << all;
+    EXPECT_EQ(all.find('\x07'), std::string::npos) << args;
+    EXPECT_EQ(all.find("\xc2\x9b"), std::string::npos) << args;
+    EXPECT_TRUE(contains(all, want)) << args << ": " << all;
+  }
 }
 
 }  // namespace

@@ -73,9 +73,8 @@ void print_info(const Args& a, const std::string& path, const container::Archive
     std::printf("%s (member %zu of %zu)\n", path.c_str(), member, members);
   else
     std::printf("%s\n", path.c_str());
-  std::string shown_name;  // from the file: keep control bytes off the terminal
-  for (unsigned char c : h.model_name) shown_name += (c < 0x20 || c == 0x7F) ? '?' : char(c);
-  std::printf("  model           %s (sha256 %s)\n", shown_name.c_str(), hex(h.model_sha256.data(), 32).c_str());
+  std::printf("  model           %s (sha256 %s)\n", printable(h.model_name).c_str(),  // from the file
+              hex(h.model_sha256.data(), 32).c_str());
   std::printf("  engine          numerics version %u, coder version %u, method %s\n", h.numerics_version,
               unsigned(h.coder_version), coder::method_name(h.method));
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);

@@ -44,7 +44,7 @@ codec::Params params_of(const Args& a) {
 
 // One line naming the file and the cause, as every error is reported.
 int fail(const Status& st) {
-  std::fprintf(stderr, "llmzip: %s\n", st.message().c_str());
+  std::fprintf(stderr, "llmzip: %s\n", printable(st.message()).c_str());  // messages quote untrusted text
   return 1;
 }
 
@@ -224,7 +224,7 @@ int run_codec(const Args& a) {
     if (auto why = skip_reason(f, derived_name, a.force)) {
       // A warning, as zstd gives for links: the exit status says whether
       // anything was done at all.
-      if (a.verbosity >= 1) std::fprintf(stderr, "llmzip: %s\n", why->c_str());
+      if (a.verbosity >= 1) std::fprintf(stderr, "llmzip: %s\n", printable(*why).c_str());
       ++skipped;
       continue;
     }
@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
   auto args = parse_args(words);
   if (!args) {
-    std::fprintf(stderr, "llmzip: %s\n", args.status().message().c_str());
+    std::fprintf(stderr, "llmzip: %s\n", llmzip::printable(args.status().message()).c_str());
     return 1;
   }
   install_cleanup_handlers();

@@ -136,7 +136,7 @@ int run_score(const Args& a) {
                fmt(sum.total_bits, 1), fmt(per(sum.total_bits, sum.n_bytes), 4), fmt(per(sum.total_bits, sum.n_chars), 4),
                fmt(per(sum.total_bits, sum.n_tokens), 3)});
   }
-  std::printf("model: %s (%s)\n%s", m.name.c_str(), m.path.c_str(), t.to_text().c_str());
+  std::printf("model: %s (%s)\n%s", printable(m.name).c_str(), printable(m.path).c_str(), t.to_text().c_str());
   std::printf("bits/char is LLMZip's entropy upper bound H_ub; bits are the ac coder's (compressed size ~ bits/8).\n");
   return rc;
 }

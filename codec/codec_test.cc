@@ -463,7 +463,7 @@ TEST(CodecModel, VocabularyAndEmbeddingCountsAreComparedBeforeBuilding) {
     else if (key.rfind("tokenizer.ggml.", 0) != 0 || key == "tokenizer.ggml.pre") w.add_value(key, val);
   }
   for (const auto& t : (*builtin)->tensors())
-    w.add_tensor(t.name, t.ttype(), {t.ne[0], t.ne[1], t.ne[2], t.ne[3]},
+    w.add_tensor(t.name, t.ttype(), std::vector<uint64_t>(t.ne, t.ne + t.n_dims),
                  std::string(reinterpret_cast<const char*>(t.data), t.nbytes));
   const std::string bytes = w.finish();
   char tmpl[] = "/tmp/llmzip-vocab-XXXXXX";

@@ -9,21 +9,6 @@
 namespace llmzip::codec {
 namespace {
 
-// Untrusted text (a model name from a file header) made safe for a terminal.
-std::string printable(std::string_view s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c != 0x7F) {
-      o += char(c);
-    } else {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\x%02x", c);
-      o += b;
-    }
-  }
-  return o;
-}
-
 std::string hex_prefix(const uint8_t* d, size_t n = 8) {
   static const char* k = "0123456789abcdef";
   std::string s;

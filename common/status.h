@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -34,6 +35,12 @@ enum class ErrorCode : int {
 
 // Short stable name of a code, e.g. "truncated".
 const char* error_code_name(ErrorCode code);
+
+// Untrusted text (a model name, a GGUF key, a file name, a whole message)
+// made safe for a terminal: control bytes (C0, DEL), C1 control characters
+// (U+0080..U+009F) and bytes that are not valid UTF-8 become \xNN; other
+// valid UTF-8 stays. The one escape every path to the terminal uses.
+std::string printable(std::string_view untrusted);
 
 class [[nodiscard]] Status {
  public:
