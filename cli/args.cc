@@ -46,6 +46,8 @@ constexpr OptionDef kOptions[] = {
      "tokens of context the model sees (default: the level's; -9: min(model's, 512))"},
     {Opt::kFrameBytes, 0, "frame-bytes", "N", cmd_bit(C::kCompress) | cmd_bit(C::kScore),
      "target frame size, K/M suffixes (default: the level's; -9: input size / 8 within 16K .. 64K, 64K from a pipe)"},
+    {Opt::kMaxFrame, 0, "max-frame", "N", kCodec,
+     "largest frame to decode, K/M suffixes (default 4M: the largest frame compress writes; a bound on the work a forged file can buy)"},
     {Opt::kAdapt, 0, "adapt", nullptr, cmd_bit(C::kCompress) | kMeasure,
      "mix the model with a match model and n-grams of the frame (the default)"},
     {Opt::kNoAdapt, 0, "no-adapt", nullptr, cmd_bit(C::kCompress) | kMeasure, "the model alone"},
@@ -269,6 +271,13 @@ Status Parser::apply(const OptionDef& o, const std::string& spelled, const std::
       auto n = parse_size(spelled, *x); if (!n) return n.status();
       if (*n < 1 || *n > (1ull << 30)) return bad("option --frame-bytes must be between 1 and 1G");
       a_.frame_bytes = *n;
+      break;
+    }
+    case Opt::kMaxFrame: {
+      auto x = val(); if (!x) return x.status();
+      auto n = parse_size(spelled, *x); if (!n) return n.status();
+      if (*n < 1 || *n > (1ull << 30)) return bad("option --max-frame must be between 1 and 1G");
+      a_.max_frame = *n;
       break;
     }
     case Opt::kMethod: {

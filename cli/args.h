@@ -27,7 +27,7 @@ enum class Command { kCompress, kDecompress, kTest, kList, kInfo, kTokenize, kSc
 enum class Opt {
   kDecompress, kUncompress, kCompress, kTest, kList, kHelp, kVersion,
   kStdout, kOutput, kForce, kKeep, kRm, kVerify, kSuffix, kRecursive,
-  kModel, kThreads, kContext, kFrameBytes, kMethod, kLevel, kFast, kBest, kUltra, kAdapt, kNoAdapt,
+  kModel, kThreads, kContext, kFrameBytes, kMaxFrame, kMethod, kLevel, kFast, kBest, kUltra, kAdapt, kNoAdapt,
   kJson, kVerbose, kQuiet, kProgress, kNoProgress,
   kSweepContext, kTokens, kHtml, kNeighbours, kNeighbors, kCsv, kMarkdown, kChart,
 };
@@ -87,6 +87,7 @@ struct Args {
   uint32_t context = 0;             // --context (0: the level's)
   uint64_t frame_bytes = 0;         // --frame-bytes (0: the level's)
   std::optional<bool> adapt;        // --adapt / --no-adapt (unset: the level's)
+  uint64_t max_frame = 0;           // --max-frame: largest frame a decoder accepts (0: default)
   std::string method = "ac";        // --method
   std::string suffix = ".llmz";     // -S
   bool recursive = false;           // -r

@@ -64,7 +64,7 @@ std::vector<Status> g_errors;
 }  // namespace
 
 int report(const Status& st) {
-  std::fprintf(stderr, "llmzip: %s\n", st.message().c_str());
+  std::fprintf(stderr, "llmzip: %s\n", printable(st.message()).c_str());  // messages quote untrusted text
   if (g_json) g_errors.push_back(st);
   return 1;
 }

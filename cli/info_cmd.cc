@@ -158,7 +158,7 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
     std::printf("%s (member %zu of %zu)\n", path.c_str(), member, members);
   else
     std::printf("%s\n", path.c_str());
-  std::printf("  model           %s (sha256 %s)\n", shown(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str());
+  std::printf("  model           %s (sha256 %s)\n", printable(h.model_name).c_str(), Sha256::hex(h.model_sha256).c_str());
   std::printf("  engine          format version %u, numerics version %u, coder version %u, method %s, adaptive %s\n",
               unsigned(h.format_version), h.numerics_version, unsigned(h.coder_version), coder::method_name(h.method),
               h.adaptive() ? "on" : "off");

@@ -9,15 +9,18 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/help.h"
+#include "cli/file_checks.h"
 #include "cli/measure_io.h"
 #include "cli/output_file.h"
 #include "cli/progress.h"
@@ -40,6 +43,7 @@ codec::Params params_of(const Args& a) {
   p.context = a.context ? a.context : lv.context;
   p.frame_bytes = a.frame_bytes ? a.frame_bytes : lv.frame_bytes;
   p.adapt = a.adapt.value_or(lv.adapt);
+  p.max_frame_bytes = a.max_frame;
   p.method = *coder::parse_method(a.method);
   p.hash_cdfs = a.verbosity >= 2;
   return p;
@@ -147,22 +151,24 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
                   decompressing ? "refusing to read compressed data from a terminal (give a FILE.llmz, redirect, or -f)"
                                 : "standard input is a terminal: give a FILE, redirect input, or use -f (see llmzip --help)");
 
-  // Open the input.
+  // Open the input; check what may be written and removed before any work.
   FILE* in = stdin;
   int64_t in_size = -1;
-  std::unique_ptr<FILE, int (*)(FILE*)> in_holder(nullptr, &std::fclose);
+  std::optional<InputFile> input;
   if (!from_stdin) {
-    struct stat st;
-    if (stat(in_name.c_str(), &st) != 0) return Status(ErrorCode::kIo, in_name + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, in_name + ": is a directory, skipped (use -r to walk it)");
-    in = std::fopen(in_name.c_str(), "rb");
-    if (!in) return Status(ErrorCode::kIo, in_name + ": cannot open for reading");
-    in_holder.reset(in);
-    if (S_ISREG(st.st_mode)) in_size = st.st_size;
-    // Never let the output replace the input (e.g. -f -o x x): gzip refuses too.
-    struct stat ost;
-    if (!out_name.empty() && stat(out_name.c_str(), &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino)
-      return Status(ErrorCode::kInvalidArgument, in_name + ": input and output are the same file");
+    auto f = InputFile::open(in_name, a.force);
+    if (!f) return f.status();
+    input.emplace(std::move(f).value());
+    in = input->stream();
+    in_size = input->size();
+  }
+  LLMZIP_RETURN_IF_ERROR(check_output(out_name, input ? &*input : nullptr, in_name, models.path()));
+  const bool removing = a.remove_input && input && !to_stdout && !testing;
+  if (removing) {
+    LLMZIP_RETURN_IF_ERROR(input->check_removable(a.force));
+    if (!models.path().empty() && same_file(input->stat_at_open(), models.path()))
+      return Status(ErrorCode::kInvalidArgument,
+                    in_name + ": is the model in use, not removed (nothing could decode the archive without it)");
   }
   const std::string shown_in = from_stdin ? "<stdin>" : in_name;
   FileSource file_source(in, shown_in, in_size);
@@ -233,6 +239,9 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   // explicit --context is not: make_header reports it).
   const int64_t n_ctx_train = (*model)->model->config().n_ctx_train;
   if (!a.context && n_ctx_train > 0 && params.context > uint64_t(n_ctx_train)) params.context = uint32_t(n_ctx_train);
+  if (!decompressing && a.frame_bytes > codec::default_max_frame_bytes(a.context) && a.verbosity >= 1)
+    std::fprintf(stderr, "llmzip: note: %s: frames of %llu bytes; decompressing it needs --max-frame=%llu\n",
+                 shown_in.c_str(), (unsigned long long)a.frame_bytes, (unsigned long long)a.frame_bytes);
   codec::Stats stats;
   const auto t0 = std::chrono::steady_clock::now();
   Status st = decompressing ? codec::decompress(**model, *source, sink, params, on_progress, &stats)
@@ -241,17 +250,24 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   progress.clear();
   if (!st) return st;  // out_file's destructor removes the temporary file
 
-  if (!decompressing && a.verify && out_file) {
+  if (!decompressing && a.verify && out_file && out_file->in_place()) {
+    if (a.verbosity >= 1)
+      std::fprintf(stderr, "llmzip: note: %s: not verified (not a regular file)%s\n", out_name.c_str(),
+                   removing ? ", input kept" : "");
+  } else if (!decompressing && a.verify && out_file) {
     // Prove the archive decodes before it replaces anything: a full decode of
     // the temporary file checks every frame and the content checksum, which
     // the writer computed over exactly the bytes it read.
-    if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error");
+    if (std::fflush(out) != 0) return Status(ErrorCode::kIo, out_name + ": write error: " + std::strerror(errno));
     FILE* check = std::fopen(out_file->temp_path().c_str(), "rb");
-    if (!check) return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification");
+    if (!check)
+      return Status(ErrorCode::kIo, out_name + ": cannot reopen for verification: " + std::strerror(errno));
     FileSource csrc(check, out_name);
     NullSink nothing;
     codec::Stats vstats;
-    Status vs = codec::decompress(**model, csrc, nothing, params, nullptr, &vstats);
+    codec::Params vparams = params;  // our own file: its frames are what we asked for
+    vparams.max_frame_bytes = container::kMaxFrameOriginalSize;
+    Status vs = codec::decompress(**model, csrc, nothing, vparams, nullptr, &vstats);
     std::fclose(check);
     if (!vs) return Status(vs.code(), "verification failed, input kept: " + vs.message());
     if (vstats.out_bytes != stats.in_bytes)
@@ -261,9 +277,11 @@ Status process_one(const Args& a, ModelSource& models, const std::string& in_nam
   if (out_file) {
     LLMZIP_RETURN_IF_ERROR(out_file->commit(from_stdin ? "" : in_name));
   } else if (!testing) {
-    if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, "<stdout>: write error");
+    if (std::fflush(stdout) != 0) return Status(ErrorCode::kIo, std::string("<stdout>: write error: ") + std::strerror(errno));
   }
-  if (a.remove_input && !from_stdin && !to_stdout && !testing) {
+  if (removing && !out_file->in_place()) {
+    // The archive holds what was read; the input goes only if that is all of it.
+    LLMZIP_RETURN_IF_ERROR(input->check_unchanged(stats.in_bytes));
     if (unlink(in_name.c_str()) != 0)
       return Status(ErrorCode::kIo, in_name + ": cannot remove input: " + std::strerror(errno));
   }
@@ -317,8 +335,24 @@ int run_codec(const Args& a) {
   uint64_t raw = 0, packed = 0;
   size_t done = 0, failed = 0;
   for (const auto& f : inputs) {
+    const bool derived_name = a.command == Command::kCompress && a.output.empty() && !a.to_stdout;
+    if (auto why = skip_reason(f, derived_name, a.force)) {
+      // A warning, as zstd gives for links: the exit status says whether
+      // anything was done at all.
+      if (a.verbosity >= 1) std::fprintf(stderr, "llmzip: %s\n", printable(*why).c_str());
+      ++skipped;
+      continue;
+    }
     Outcome o;
-    Status st = process_one(a, models, f, &o);
+    Status st;
+    try {
+      st = process_one(a, models, f, &o);
+    } catch (const std::bad_alloc&) {
+      // Temporary outputs are removed by their destructors during unwinding.
+      st = Status(ErrorCode::kLimit, (f == "-" ? std::string("<stdin>") : f) + ": out of memory");
+    } catch (const std::system_error& e) {  // threads that could not start (ulimit -v, -u)
+      st = Status(ErrorCode::kLimit, (f == "-" ? std::string("<stdin>") : f) + ": " + e.what());
+    }
     if (!st) {
       rc = fail(st);
       ++failed;
@@ -341,7 +375,7 @@ int run_codec(const Args& a) {
                  (unsigned long long)(a.command == Command::kCompress ? packed : raw),
                  raw ? 8.0 * double(packed) / double(raw) : 0.0, tail.c_str());
   }
-  return rc;
+  return skipped == inputs.size() ? 1 : rc;
 }
 
 }  // namespace

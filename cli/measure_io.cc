@@ -49,7 +49,7 @@ uint32_t effective_context(const codec::LoadedModel& m, uint32_t requested) {
 }
 
 std::string model_label(const codec::LoadedModel& m, const std::string& requested) {
-  if (requested.empty()) return m.name + " (built-in)";
+  if (requested.empty()) return printable(m.name) + " (built-in)";  // general.name is the file's text
   return std::filesystem::path(requested).filename().string();
 }
 

@@ -12,6 +12,8 @@
 #include <set>
 #include <vector>
 
+#include "common/mapped_file.h"
+
 namespace llmzip::cli {
 namespace {
 
@@ -35,11 +37,31 @@ void unregister_live(const std::string& p) {
     if (g_live_used[i] && p == g_live[i]) g_live_used[i] = 0;
 }
 
-void on_signal(int sig) {
+void remove_live() {
   for (int i = 0; i < kMaxLive; ++i)
     if (g_live_used[i]) unlink(g_live[i]);
+}
+
+void on_signal(int sig) {
+  remove_live();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+void put(const char* s) {
+  if (write(STDERR_FILENO, s, std::strlen(s)) < 0) {}
+}
+
+// A mapped file (the model, an archive given to info) lost pages under us:
+// someone truncated or copied over it while we used it. Not a crash of ours:
+// one line naming the file, temporary files removed, exit 1.
+void on_bus_error(int, siginfo_t* info, void*) {
+  remove_live();
+  const char* path = MappedFile::path_at(info->si_addr);
+  put("llmzip: ");
+  put(path ? path : "a file in use");
+  put(": truncated or overwritten while in use (bus error); output removed\n");
+  _exit(1);
 }
 
 std::string dir_of(const std::string& p) {
@@ -58,17 +80,37 @@ void install_cleanup_handlers() {
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
   signal(SIGABRT, on_signal);
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_bus_error;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, nullptr);
 }
 
 Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, bool force) {
   struct stat st;
-  if (stat(path.c_str(), &st) == 0) {
-    if (!force) return Status(ErrorCode::kExists, path + ": already exists (use -f to overwrite)");
-    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, path + ": is a directory");
-  }
   std::unique_ptr<OutputFile> o(new OutputFile());
   o->path_ = path;
   o->force_ = force;
+  if (stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Status(ErrorCode::kIo, path + ": is a directory");
+    if (!S_ISREG(st.st_mode)) {
+      // A device, FIFO or socket: replacing it by a regular file (as root,
+      // /dev/null or /dev/full) would be a disaster; write into it.
+      const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot open for writing: " + std::strerror(errno));
+      o->f_ = fdopen(fd, "wb");
+      if (!o->f_) {
+        const int e = errno;
+        close(fd);
+        return Status(ErrorCode::kIo, path + ": cannot open for writing: " + std::strerror(e));
+      }
+      o->in_place_ = true;
+      return o;
+    }
+    if (!force) return Status(ErrorCode::kExists, path + ": already exists (use -f to overwrite)");
+  }
   std::string tmpl = dir_of(path) + "/." + base_of(path) + ".llmzip-tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
@@ -93,6 +135,14 @@ Result<std::unique_ptr<OutputFile>> OutputFile::create(const std::string& path, 
 
 Status OutputFile::commit(const std::string& like) {
   if (!f_) return Status(ErrorCode::kInternal, path_ + ": output already closed");
+  if (in_place_) {
+    const bool ok = std::fflush(f_) == 0;
+    const int e = errno;
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!ok || !closed) return Status(ErrorCode::kIo, path_ + ": write failed: " + std::strerror(ok ? errno : e));
+    return Status::ok();
+  }
   bool ok = std::fflush(f_) == 0 && fsync(fileno(f_)) == 0;
   int e = errno;
   ok = (std::fclose(f_) == 0) && ok;

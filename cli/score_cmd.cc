@@ -142,7 +142,7 @@ int run_score(const Args& a) {
     }
     add_table_row(t, "total", "", sum);
   }
-  std::printf("model: %s (%s)\n%s", m.name.c_str(), m.path.c_str(), t.to_text().c_str());
+  std::printf("model: %s (%s)\n%s", printable(m.name).c_str(), printable(m.path).c_str(), t.to_text().c_str());
   std::printf(
       "bits are the model's own (bits/char is LLMZip's entropy bound H_ub); coder: the adaptive predictor the ac\n"
       "coder uses; container: what compress writes (frames the coder would expand stored at 8 bits/byte).\n");

@@ -44,12 +44,23 @@ struct Params {
   // from the model, and give a file whose start is not text long frames.
   // Off only to measure what the detection misses.
   bool detect_binary = true;
+
+  // Decompress: the largest coded frame (original bytes) accepted; 0 =
+  // default_max_frame_bytes(header's context). A frame's bytes and tokens are
+  // model work that a few forged header bytes can claim, so a decoder does no
+  // more than this encoder ever writes by default unless told so (the CLI's
+  // --max-frame, as zstd's --memory / --long limit the window it accepts).
+  uint64_t max_frame_bytes = 0;
 };
 constexpr uint32_t kDefaultContext = 512;
 // Default frame size (format.md section 4): input size / 8, at least 16 KiB
 // (and four context windows of text), at most 64 KiB (or those four windows);
 // the largest when the input size is unknown (a pipe).
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
+// The largest frame default_frame_bytes() gives for a context of n_ctx tokens
+// (64 KiB, or 4 bytes a token when the context is larger): what a decoder
+// accepts without Params::max_frame_bytes.
+uint64_t default_max_frame_bytes(uint32_t n_ctx);
 
 struct Progress {
   uint64_t in_bytes = 0;   // input consumed so far (estimate within a group)

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -249,6 +250,82 @@ TEST_F(CodecTest, RejectsFramesLongerThanTheRecordedFrameSize) {
   EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().to_string();
 }
 
+// A file of the given frames, whatever they claim (no writer checks): header,
+// frames, index, footer, each serialized as format.md says.
+std::string forged_file(const container::FileHeader& h, const std::vector<container::FrameHeader>& frames,
+                        std::string_view payload) {
+  std::string file = container::serialize_file_header(h);
+  std::vector<container::IndexEntry> entries;
+  uint64_t total = 0;
+  for (const auto& f : frames) {
+    const std::string fh = container::serialize_frame_header(f, payload);
+    entries.push_back({file.size(), fh.size() + payload.size(), f.original_size, f.token_count, payload.size()});
+    file += fh;
+    file += payload;
+    total += f.original_size;
+  }
+  container::Footer ft;
+  ft.index_offset = file.size();
+  ft.frame_count = entries.size();
+  ft.total_original_size = total;
+  file += container::serialize_index(entries.data(), entries.size());
+  file += container::serialize_footer(ft);
+  return file;
+}
+
+TEST_F(CodecTest, ForgedFrameSizeIsRefusedAtOnceUnlessAllowed) {
+  // Issue 10 item 5: a 581-byte file claiming one frame of 2^30 bytes and 2^30
+  // tokens decoded for hours. The decoder does no more than this encoder writes
+  // by default (64 KiB frames) unless the caller raises Params::max_frame_bytes.
+  Params p;
+  auto h = make_header(*model_, p);
+  ASSERT_TRUE(h.is_ok());
+  h->frame_bytes = uint32_t(1) << 30;
+  container::FrameHeader f;
+  f.kind = container::FrameKind::kCoded;
+  f.original_size = f.token_count = uint64_t(1) << 30;
+  const std::string payload(400, '\x5a');
+  f.payload_size = payload.size();
+  const std::string file = forged_file(*h, {f}, payload);
+  EXPECT_LT(file.size(), 700u);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = decompress_str(*model_, file);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kLimit) << r.status().to_string();
+  EXPECT_LT(secs, 1.0);
+  const std::string& msg = r.status().message();
+  EXPECT_NE(msg.find("x.llmz: frame 0 at byte "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--max-frame=1073741824"), std::string::npos) << msg;
+
+  // More tokens than bytes is forged whatever the limit: refused before decoding.
+  f.original_size = 1000;
+  f.token_count = 5000;
+  h->frame_bytes = 1000;
+  r = decompress_str(*model_, forged_file(*h, {f}, payload));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("5000"), std::string::npos) << r.status().message();
+
+  // The limit is the caller's: a real file with 2000-byte frames decodes by
+  // default, is refused below its frame size and decodes again when allowed.
+  p.frame_bytes = 2000;
+  const std::string z = compress_str(*model_, text_, p);
+  auto ok = decompress_str(*model_, z);
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(*ok, text_);
+  Params tight;
+  tight.max_frame_bytes = 1000;
+  r = decompress_str(*model_, z, tight);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kLimit);
+  EXPECT_NE(r.status().message().find("--max-frame=2000"), std::string::npos) << r.status().message();
+  tight.max_frame_bytes = 2000;
+  ok = decompress_str(*model_, z, tight);
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(*ok, text_);
+}
+
 TEST_F(CodecTest, RefusesOtherModel) {
   auto other = other_model();
   ASSERT_TRUE(other);
@@ -374,6 +451,42 @@ TEST(CodecBpe, InvalidUtf8AndInexpressibleBytesRoundTrip) {
 }
 
 // Generates `total` bytes of text lines on the fly (never holds them all).
+TEST(CodecModel, VocabularyAndEmbeddingCountsAreComparedBeforeBuilding) {
+  // Issue 10 item 8: a 10M-token vocabulary with a 512-row embedding built the
+  // whole tokenizer (5.6 s, 1.9 GB) before its error. The counts are compared
+  // first: here the tokenizer could not even be built (unknown model type),
+  // so only the early comparison gives the count error.
+  auto builtin = gguf::GgufFile::parse(reinterpret_cast<const uint8_t*>(builtin_model_bytes().data()),
+                                       builtin_model_bytes().size(), "builtin");
+  ASSERT_TRUE(builtin.is_ok()) << builtin.status().to_string();
+  gguf::GgufWriter w;
+  const uint64_t rows = (*builtin)->find_tensor("token_embd.weight")->ne[1];
+  std::vector<std::string> tokens;
+  for (uint64_t i = 0; i < rows * 50; ++i) tokens.push_back("t" + std::to_string(i));
+  for (const auto& [key, val] : (*builtin)->metadata()) {
+    if (key == "tokenizer.ggml.tokens") w.add_string_array(key, tokens);
+    else if (key == "tokenizer.ggml.model") w.add_string(key, "no-such-tokenizer");
+    else if (key.rfind("tokenizer.ggml.", 0) != 0 || key == "tokenizer.ggml.pre") w.add_value(key, val);
+  }
+  for (const auto& t : (*builtin)->tensors())
+    w.add_tensor(t.name, t.ttype(), std::vector<uint64_t>(t.ne, t.ne + t.n_dims),
+                 std::string(reinterpret_cast<const char*>(t.data), t.nbytes));
+  const std::string bytes = w.finish();
+  char tmpl[] = "/tmp/llmzip-vocab-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
+  close(fd);
+  auto m = load_model(tmpl);
+  unlink(tmpl);
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().code(), ErrorCode::kCorrupt) << m.status().to_string();
+  EXPECT_NE(m.status().message().find("the tokenizer has " + std::to_string(rows * 50) +
+                                      " tokens but token_embd.weight has " + std::to_string(rows) + " rows"),
+            std::string::npos)
+      << m.status().message();
+}
+
 class LineSource : public ByteSource {
  public:
   LineSource(uint64_t total, std::string line) : total_(total), line_(std::move(line)) {}

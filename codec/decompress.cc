@@ -97,8 +97,8 @@ Result<CodedFrame> open_coded_frame(container::StreamReader::Frame& f, std::stri
 // Reads the next group of frames (each frame checksum verified): at most
 // max_coded coded frames, 4 * max_coded in all, about kGroupBytesBudget
 // original bytes. Sets *at_end after the index and footer.
-Status read_group(container::StreamReader& reader, const container::FileHeader& h, size_t max_coded,
-                  size_t* frame_no, Group* g, bool* at_end) {
+Status read_group(container::StreamReader& reader, const container::FileHeader& h, uint64_t max_frame,
+                  size_t max_coded, size_t* frame_no, Group* g, bool* at_end) {
   uint64_t group_bytes = 0;
   while (g->coded.size() < max_coded && g->coded_index.size() < 4 * max_coded && group_bytes < kGroupBytesBudget) {
     const uint64_t offset = reader.bytes_read();
@@ -125,8 +125,21 @@ Status read_group(container::StreamReader& reader, const container::FileHeader& 
       g->plain.push_back(std::move(bytes).value());
       continue;
     }
+    // The work a frame buys is bounded by the decoder, not by the file (format.md 2).
+    if (f.header.original_size > max_frame)
+      return Status(ErrorCode::kLimit, where + ": frame of " + std::to_string(f.header.original_size) +
+                                           " bytes is larger than this decoder's limit of " +
+                                           std::to_string(max_frame) + " bytes; if the file is trusted, decode with "
+                                           "--max-frame=" + std::to_string(h.frame_bytes));
     auto c = open_coded_frame(f, std::move(where));
     if (!c) return c.status();
+    // Every token stands for at least one byte of the coded text (plus the
+    // tokenizer's leading space): a larger count is forged, and would be paid
+    // for in model work.
+    const uint64_t prefix = h.space_prefix() ? 1 : 0;
+    if (c->header.token_count > c->text_limit + prefix)
+      return Status(ErrorCode::kCorrupt, c->where + ": coded frame of " + std::to_string(c->header.original_size) +
+                                             " bytes claims " + std::to_string(c->header.token_count) + " tokens");
     g->coded_index.push_back(int(g->coded.size()));
     g->plain.emplace_back();
     g->coded.push_back(std::move(c).value());
@@ -184,6 +197,7 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& reader, 
   const container::FileHeader& h = reader.header();
   LLMZIP_RETURN_IF_ERROR(check_header(h, m, reader.name()));
   stats.in_bytes = reader.bytes_read();
+  const uint64_t max_frame = p.max_frame_bytes ? p.max_frame_bytes : default_max_frame_bytes(h.n_ctx);
   ThreadPool pool(std::max(1, p.threads));
   Decoder dec(*m.model, eval_settings(h), pool);
   const auto& tok = *m.tokenizer;
@@ -193,7 +207,7 @@ Status decompress_member(const LoadedModel& m, container::StreamReader& reader, 
   size_t frame_no = 0;
   while (!at_end) {
     Group g;
-    LLMZIP_RETURN_IF_ERROR(read_group(reader, h, dec.max_sequences(), &frame_no, &g, &at_end));
+    LLMZIP_RETURN_IF_ERROR(read_group(reader, h, max_frame, dec.max_sequences(), &frame_no, &g, &at_end));
     std::vector<uint64_t> lengths;
     for (const CodedFrame& c : g.coded) lengths.push_back(c.header.token_count);
     LLMZIP_RETURN_IF_ERROR(dec.run(

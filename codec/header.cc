@@ -8,24 +8,6 @@
 #include "tokenizer/tokenizer.h"
 
 namespace llmzip::codec {
-namespace {
-
-// Untrusted text (a model name from a file header) made safe for a terminal.
-std::string printable(std::string_view s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c != 0x7F) {
-      o += char(c);
-    } else {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\x%02x", c);
-      o += b;
-    }
-  }
-  return o;
-}
-
-}  // namespace
 
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
   // input/8 (eight frames to share among threads), but at least 16 KiB: each
@@ -37,6 +19,10 @@ uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
   if (input_size < 0) return hi;
   return std::clamp<uint64_t>(uint64_t(input_size) / 8, lo, hi);
 }
+
+// The largest frame this encoder writes: levels -14..-19 (cli/args.cc) and
+// binary inputs (compress.cc) go up to 4 MiB.
+uint64_t default_max_frame_bytes(uint32_t n_ctx) { return std::max<uint64_t>(uint64_t(4) << 20, uint64_t(4) * n_ctx); }
 
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {
   container::FileHeader h;

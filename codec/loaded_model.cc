@@ -15,6 +15,11 @@ Result<std::unique_ptr<gguf::GgufFile>> open_gguf(const std::string& path, std::
   return gguf::GgufFile::open(path);
 }
 
+Status vocab_mismatch(const std::string& path, uint64_t tokens, uint64_t rows) {
+  return Status(ErrorCode::kCorrupt, path + ": the tokenizer has " + std::to_string(tokens) +
+                                         " tokens but token_embd.weight has " + std::to_string(rows) + " rows");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LoadedModel>> load_model(const std::string& path) {
@@ -22,6 +27,12 @@ Result<std::unique_ptr<LoadedModel>> load_model(const std::string& path) {
   auto f = open_gguf(path, &m->path);
   if (!f) return f.status();
   m->file = std::move(f).value();
+  // Counts first, before either side is built: a forged 10M-token vocabulary
+  // with a 512-row embedding cost seconds and gigabytes before this error.
+  const gguf::Value* vocab = m->file->find("tokenizer.ggml.tokens");
+  const gguf::TensorInfo* emb = m->file->find_tensor("token_embd.weight");
+  if (vocab && vocab->is_array() && emb && emb->n_dims >= 2 && vocab->count != emb->ne[1])
+    return vocab_mismatch(m->path, vocab->count, emb->ne[1]);
   auto tok = tokenizer::Tokenizer::from_gguf(*m->file);
   if (!tok) return with_context(tok.status(), m->path);
   m->tokenizer = std::move(tok).value();
@@ -29,9 +40,7 @@ Result<std::unique_ptr<LoadedModel>> load_model(const std::string& path) {
   if (!mod) return with_context(mod.status(), m->path);
   m->model = std::move(mod).value();
   if (m->model->n_vocab() != m->tokenizer->n_vocab())
-    return Status(ErrorCode::kCorrupt, m->path + ": the tokenizer has " + std::to_string(m->tokenizer->n_vocab()) +
-                                           " tokens but token_embd.weight has " +
-                                           std::to_string(m->model->n_vocab()) + " rows");
+    return vocab_mismatch(m->path, uint64_t(m->tokenizer->n_vocab()), uint64_t(m->model->n_vocab()));
   m->fingerprint = Sha256::hash(m->file->file_data(), m->file->file_size());
   auto name = m->file->get_string("general.name");
   if (name.is_ok() && !name->empty()) {

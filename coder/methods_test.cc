@@ -2,6 +2,8 @@
 // distributions rebuilt from llama.cpp's golden log-probs (top-5 and the true
 // token exact, the rest spread evenly), coded and decoded frame by frame.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <dirent.h>
@@ -74,6 +76,57 @@ TEST(Rank, StreamRoundTripAndDamage) {
   auto ep = empty.finish();
   ASSERT_TRUE(ep.is_ok());
   EXPECT_TRUE(RankDecoder::open(*ep, 0).is_ok());
+}
+
+long peak_rss_kb() {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+TEST(Rank, InflatesAsItDecodesWithBoundedMemory) {
+  // Issue 10 item 6: rank payloads were inflated whole and their ranks stored,
+  // about 5 bytes per claimed token at once (1.3 GB from a 261 KB file). 24 Mi
+  // zero ranks deflate to about 24 KB; decoding them must not hold them.
+  const uint64_t n = uint64_t(24) << 20;
+  std::string payload;
+  {
+    z_stream zs{};
+    ASSERT_EQ(deflateInit(&zs, 9), Z_OK);
+    std::string zeros(1 << 16, '\0'), out(1 << 16, '\0');
+    for (uint64_t done = 0; done <= n; done += zeros.size()) {
+      const bool last = done + zeros.size() > n;
+      zs.next_in = reinterpret_cast<Bytef*>(zeros.data());
+      zs.avail_in = uInt(last ? n - done : zeros.size());
+      int rc;
+      do {
+        zs.next_out = reinterpret_cast<Bytef*>(out.data());
+        zs.avail_out = uInt(out.size());
+        rc = deflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
+        payload.append(out.data(), out.size() - zs.avail_out);
+      } while (zs.avail_out == 0 || (last && rc != Z_STREAM_END));
+      if (last) break;
+    }
+    deflateEnd(&zs);
+  }
+  ASSERT_LT(payload.size(), size_t(64) << 10);
+  const long before = peak_rss_kb();
+  // A count far above what the payload holds: refused after one pass.
+  auto bomb = RankDecoder::open(payload, uint64_t(1) << 40);
+  ASSERT_FALSE(bomb.is_ok());
+  EXPECT_EQ(bomb.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(bomb.status().message().find("holds 25165824 ranks"), std::string::npos) << bomb.status().message();
+  // The exact count decodes, every rank 0, without storing them.
+  auto dec = RankDecoder::open(payload, n);
+  ASSERT_TRUE(dec.is_ok()) << dec.status().to_string();
+  uint64_t nonzero = 0;
+  for (uint64_t i = 0; i < n; ++i) nonzero += dec->next() != 0;
+  EXPECT_EQ(nonzero, 0u);
+  EXPECT_LT(peak_rss_kb() - before, 8 * 1024) << "KiB of peak RSS growth";
+  // A count below it stops at the first rank too many.
+  auto fewer = RankDecoder::open(payload, 1000);
+  ASSERT_FALSE(fewer.is_ok());
+  EXPECT_NE(fewer.status().message().find("more ranks than the frame's 1000 tokens"), std::string::npos);
 }
 
 TEST(Tbyt, KraftAndRoundTrip) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
+#include <string>
 
 namespace llmzip::coder {
 
@@ -89,64 +90,113 @@ Result<std::string> RankEncoder::finish(int level) {
   return out;
 }
 
-Result<RankDecoder> RankDecoder::open(std::string_view payload, uint64_t token_count) {
-  auto corrupt = [](const std::string& what) { return Status(ErrorCode::kCorrupt, "rank-zlib payload: " + what); };
-  const uint64_t max_bytes = token_count * 4;
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return Status(ErrorCode::kInternal, "rank-zlib: inflateInit failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
-  zs.avail_in = uInt(payload.size());
-  if (payload.size() > 0xFFFFFFFFu) {
-    inflateEnd(&zs);
-    return corrupt("over 4 GiB");
-  }
-  std::string raw;
-  int rc = Z_OK;
-  // Grow the output as it comes, never beyond what token_count allows (+1 byte
-  // to notice a stream that holds more).
-  while (rc == Z_OK) {
-    const size_t have = raw.size();
-    if (have > max_bytes) break;
-    const size_t chunk = size_t(std::min<uint64_t>(max_bytes + 1 - have, 1 << 16));
-    raw.resize(have + chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(raw.data() + have);
-    zs.avail_out = uInt(chunk);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    raw.resize(have + chunk - zs.avail_out);
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended early
-  }
-  const bool ended = rc == Z_STREAM_END;
-  const uInt left_in = zs.avail_in;
-  inflateEnd(&zs);
-  if (raw.size() > max_bytes) return corrupt("more rank bytes than " + std::to_string(token_count) + " tokens allow");
-  if (!ended) return corrupt("zlib stream damaged or truncated (zlib code " + std::to_string(rc) + ")");
-  if (left_in != 0) return corrupt(std::to_string(left_in) + " bytes after the end of the zlib stream");
+// Varints inflated from a zlib stream on demand, a buffer at a time.
+struct RankDecoder::Stream {
+  enum Got { kValue, kEnd, kBad };
 
-  RankDecoder d;
-  d.ranks_.reserve(size_t(token_count));
-  size_t i = 0;
-  while (i < raw.size()) {
-    uint32_t v = 0;
-    int shift = 0;
-    while (true) {
-      if (i >= raw.size()) return corrupt("rank stream ends inside a varint");
-      const uint8_t b = uint8_t(raw[i++]);
-      if (shift == 28 || (b == 0 && shift > 0)) return corrupt("overlong or non-canonical varint");
-      v |= uint32_t(b & 0x7F) << shift;
-      shift += 7;
+  explicit Stream(std::string_view payload) {
+    ok_init = inflateInit(&zs) == Z_OK;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
+    zs.avail_in = uInt(payload.size());
+  }
+  ~Stream() {
+    if (ok_init) inflateEnd(&zs);
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // The next inflated byte, -1 at the stream's end, -2 when zlib fails.
+  int byte() {
+    while (pos == len) {
+      if (ended) return -1;
+      if (rc != Z_OK) return -2;
+      zs.next_out = buf;
+      zs.avail_out = sizeof buf;
+      rc = inflate(&zs, Z_NO_FLUSH);
+      len = sizeof buf - zs.avail_out;
+      pos = 0;
+      if (rc == Z_STREAM_END) ended = true;
+    }
+    return buf[pos++];
+  }
+
+  // One canonical varint into *v; kEnd exactly at the stream's end; kBad with *why.
+  Got varint(uint32_t* v, std::string* why) {
+    uint32_t x = 0;
+    for (int shift = 0;; shift += 7) {
+      const int b = byte();
+      if (b == -1 && shift == 0) return kEnd;
+      if (b < 0) {
+        *why = b == -1 ? "rank stream ends inside a varint"
+                       : rc == Z_BUF_ERROR ? "zlib stream truncated"
+                                           : "zlib stream damaged (zlib code " + std::to_string(rc) + ")";
+        return kBad;
+      }
+      if (shift == 28 || (b == 0 && shift > 0)) {
+        *why = "overlong or non-canonical varint";
+        return kBad;
+      }
+      x |= uint32_t(b & 0x7F) << shift;
       if (!(b & 0x80)) break;
     }
-    if (d.ranks_.size() == token_count) return corrupt("more ranks than tokens");
-    d.ranks_.push_back(v);
+    *v = x;
+    return kValue;
   }
-  if (d.ranks_.size() != token_count)
-    return corrupt("holds " + std::to_string(d.ranks_.size()) + " ranks, expected " + std::to_string(token_count));
+
+  z_stream zs{};
+  bool ok_init = false;
+  int rc = Z_OK;
+  bool ended = false;
+  uint8_t buf[4096];
+  size_t pos = 0, len = 0;
+};
+
+RankDecoder::RankDecoder() = default;
+RankDecoder::~RankDecoder() = default;
+RankDecoder::RankDecoder(RankDecoder&&) noexcept = default;
+RankDecoder& RankDecoder::operator=(RankDecoder&&) noexcept = default;
+
+Result<RankDecoder> RankDecoder::open(std::string_view payload, uint64_t token_count) {
+  auto corrupt = [](const std::string& what) { return Status(ErrorCode::kCorrupt, "rank-zlib payload: " + what); };
+  if (payload.size() > 0xFFFFFFFFu) return corrupt("over 4 GiB");
+  // Validate everything before the first token is decoded, storing nothing: a
+  // forged count or a zlib bomb costs at most one inflation of token_count
+  // varints, never memory in proportion to either.
+  {
+    Stream check(payload);
+    if (!check.ok_init) return Status(ErrorCode::kInternal, "rank-zlib: inflateInit failed");
+    uint64_t count = 0;
+    for (;;) {
+      uint32_t v;
+      std::string why;
+      const Stream::Got g = check.varint(&v, &why);
+      if (g == Stream::kEnd) break;
+      if (g == Stream::kBad) return corrupt(why);
+      if (++count > token_count) return corrupt("more ranks than the frame's " + std::to_string(token_count) + " tokens");
+    }
+    if (count != token_count)
+      return corrupt("holds " + std::to_string(count) + " ranks, expected " + std::to_string(token_count));
+    if (check.zs.avail_in != 0)
+      return corrupt(std::to_string(check.zs.avail_in) + " bytes after the end of the zlib stream");
+  }
+  RankDecoder d;
+  d.left_ = token_count;
+  if (token_count > 0) {
+    d.stream_ = std::make_unique<Stream>(payload);
+    if (!d.stream_->ok_init) return Status(ErrorCode::kInternal, "rank-zlib: inflateInit failed");
+  }
   return d;
 }
 
 uint32_t RankDecoder::next() {
-  assert(pos_ < ranks_.size());
-  return ranks_[pos_++];
+  assert(left_ > 0 && stream_);
+  --left_;
+  uint32_t v = 0;
+  std::string why;
+  const Stream::Got g = stream_->varint(&v, &why);
+  assert(g == Stream::kValue && "payload changed since open() validated it");
+  (void)g;
+  return v;
 }
 
 }  // namespace llmzip::coder

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,19 +37,27 @@ class RankEncoder {
   size_t count_ = 0;
 };
 
-// Reads ranks back from a payload.
+// Reads ranks back from a payload, inflating it as the ranks are asked for:
+// memory is a zlib window and a small buffer whatever the payload claims.
 class RankDecoder {
  public:
-  // Inflates `payload`, which must hold exactly `token_count` canonical
-  // varints (each < 2^28) and end exactly at the zlib stream's end. kCorrupt
-  // with a message saying what is wrong otherwise. Memory <= 4 bytes per token.
+  // Checks that `payload` (which must outlive the decoder) holds exactly
+  // `token_count` canonical varints (each < 2^28) and ends exactly at the zlib
+  // stream's end, by one inflating pass that stores nothing and stops at the
+  // first rank beyond `token_count`. kCorrupt with a message saying what is
+  // wrong otherwise.
   static Result<RankDecoder> open(std::string_view payload, uint64_t token_count);
+  RankDecoder();
+  ~RankDecoder();
+  RankDecoder(RankDecoder&&) noexcept;
+  RankDecoder& operator=(RankDecoder&&) noexcept;
   // The next rank; call exactly token_count times (asserts).
   uint32_t next();
 
  private:
-  std::vector<uint32_t> ranks_;
-  size_t pos_ = 0;
+  struct Stream;  // an inflating varint reader (rank_coder.cc)
+  std::unique_ptr<Stream> stream_;
+  uint64_t left_ = 0;
 };
 
 }  // namespace llmzip::coder

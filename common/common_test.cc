@@ -53,6 +53,17 @@ TEST(Status, WithContextPrefixesOnce) {
   EXPECT_TRUE(with_context(Status::ok(), "a.llmz").is_ok());
 }
 
+TEST(Status, PrintableEscapesEverythingATerminalWouldObey) {
+  EXPECT_EQ(printable("plain ASCII, ü, 日本, 🙂"), "plain ASCII, ü, 日本, 🙂");
+  EXPECT_EQ(printable("\x1b[31mred\x07\n\t\x7f"), "\\x1b[31mred\\x07\\x0a\\x09\\x7f");
+  EXPECT_EQ(printable("\xc2\x9b" "2J"), "\\xc2\\x9b2J");  // U+009B, the 8-bit CSI
+  EXPECT_EQ(printable("\x9b" "2J"), "\\x9b2J");          // a lone CSI byte
+  EXPECT_EQ(printable("\xe6\x97"), "\\xe6\\x97");        // truncated sequence
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");        // overlong
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
+  EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
+}
+
 TEST(ThreadPool, CoversEveryIndexOnce) {
   for (int threads : {1, 2, 3, 8}) {
     ThreadPool pool(threads);

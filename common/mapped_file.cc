@@ -5,10 +5,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 
 namespace llmzip {
+namespace {
+
+// Live mappings for path_at(): fixed storage, so a signal handler can read
+// them without allocating or locking. A slot is published by setting `used`
+// last and retired by clearing it first.
+constexpr int kMaxMappings = 16;
+struct Mapping {
+  const uint8_t* begin;
+  size_t size;
+  char path[4096];
+  volatile sig_atomic_t used;
+};
+Mapping g_mappings[kMaxMappings];
+
+void register_mapping(const uint8_t* begin, size_t size, const std::string& path) {
+  for (Mapping& m : g_mappings) {
+    if (m.used || path.size() >= sizeof m.path) continue;
+    m.begin = begin;
+    m.size = size;
+    std::memcpy(m.path, path.c_str(), path.size() + 1);
+    m.used = 1;
+    return;
+  }
+}
+
+void unregister_mapping(const uint8_t* begin) {
+  for (Mapping& m : g_mappings)
+    if (m.used && m.begin == begin) m.used = 0;
+}
+
+}  // namespace
+
+const char* MappedFile::path_at(const void* addr) {
+  const uint8_t* a = static_cast<const uint8_t*>(addr);
+  for (const Mapping& m : g_mappings)
+    if (m.used && a >= m.begin && a < m.begin + m.size) return m.path;
+  return nullptr;
+}
 
 Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -35,6 +74,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::string& path) {
     }
     f->data_ = static_cast<const uint8_t*>(p);
     f->owned_ = true;
+    register_mapping(f->data_, f->size_, path);
   }
   ::close(fd);
   return f;
@@ -49,7 +89,10 @@ std::unique_ptr<MappedFile> MappedFile::borrow(const uint8_t* data, size_t size,
 }
 
 MappedFile::~MappedFile() {
-  if (owned_ && data_) munmap(const_cast<uint8_t*>(data_), size_);
+  if (owned_ && data_) {
+    unregister_mapping(data_);
+    munmap(const_cast<uint8_t*>(data_), size_);
+  }
 }
 
 }  // namespace llmzip

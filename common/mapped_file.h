@@ -1,5 +1,7 @@
 // Read-only memory map of a whole file. Moves, never copies. A zero-length file
-// maps to an empty span (data() may be nullptr).
+// maps to an empty span (data() may be nullptr). If the file is truncated while
+// mapped, touching the lost pages raises SIGBUS: the program's handler can name
+// the file with path_at().
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,11 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+
+  // The path of the live mapping (from open()) that holds `addr`, or nullptr.
+  // Async-signal-safe: for a SIGBUS handler to name the file that shrank
+  // under us (a model copied over while in use). Up to 16 mappings are known.
+  static const char* path_at(const void* addr);
 
  private:
   MappedFile() = default;

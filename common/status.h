@@ -30,10 +30,17 @@ enum class ErrorCode : int {
   kDuplicate = 12,         // a key or tensor name appears twice
   kExists = 13,            // output exists and -f was not given
   kInternal = 14,          // should not happen; a bug surfaced as a value
+  kLimit = 15,             // valid, but beyond a work/memory limit the user can raise (e.g. --max-frame)
 };
 
 // Short stable name of a code, e.g. "truncated".
 const char* error_code_name(ErrorCode code);
+
+// Untrusted text (a model name, a GGUF key, a file name, a whole message)
+// made safe for a terminal: control bytes (C0, DEL), C1 control characters
+// (U+0080..U+009F) and bytes that are not valid UTF-8 become \xNN; other
+// valid UTF-8 stays. The one escape every path to the terminal uses.
+std::string printable(std::string_view untrusted);
 
 class [[nodiscard]] Status {
  public:

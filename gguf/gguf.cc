@@ -12,6 +12,7 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian u32
 constexpr int kMaxArrayDepth = 8;        // nested arrays deeper than this are rejected
 constexpr uint64_t kMaxKeyLength = 65535;
+constexpr size_t kNestedMemoryFloor = size_t(1) << 20;  // nested-array memory any file may use
 
 // Size in bytes of one element of a fixed-size value type, 0 for string/array.
 uint32_t scalar_size(ValueType t) {
@@ -29,8 +30,17 @@ bool known_value_type(uint32_t t) { return t <= 12; }
 // Sequential bounds-checked reader over the mapped bytes.
 class Cursor {
  public:
-  Cursor(const uint8_t* data, size_t size, const std::string& name) : p_(data), size_(size), name_(name) {}
+  Cursor(const uint8_t* data, size_t size, const std::string& name)
+      : p_(data), size_(size), name_(name), nested_left_(std::max<size_t>(size, kNestedMemoryFloor) / sizeof(Value)) {}
   size_t pos() const { return pos_; }
+  // Arrays of arrays decode to one Value per item (about 10 times the 12 bytes
+  // an empty one takes in the file): their items share a budget of the file's
+  // size in memory, so a file cannot make us hold ten times itself.
+  bool take_nested(uint64_t count) {
+    if (count > nested_left_) return false;
+    nested_left_ -= size_t(count);
+    return true;
+  }
   size_t remaining() const { return size_ - pos_; }
 
   Status error(ErrorCode code, size_t at, const std::string& what) const {
@@ -79,6 +89,7 @@ class Cursor {
   size_t size_;
   size_t pos_ = 0;
   const std::string& name_;
+  size_t nested_left_;
 };
 
 Status read_value(Cursor& c, ValueType type, Value* v, int depth, const std::string& key);
@@ -142,6 +153,10 @@ Status read_array(Cursor& c, Value* v, int depth, const std::string& key) {
     return Status::ok();
   }
   // Arrays of arrays: each item is itself (elem type, count, data).
+  if (!c.take_nested(count))
+    return c.error(ErrorCode::kOutOfBounds, at + 4,
+                   "arrays of arrays in key '" + key + "' hold more items than a file of this size may (" +
+                       std::to_string(count) + " more)");
   v->items.resize(count);
   for (uint64_t i = 0; i < count; ++i) LLMZIP_RETURN_IF_ERROR(read_array(c, &v->items[i], depth + 1, key));
   return Status::ok();

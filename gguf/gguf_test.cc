@@ -95,6 +95,33 @@ TEST(Gguf, NestedArraysAndAllScalarTypes) {
   EXPECT_EQ((*f)->version(), 2u);
 }
 
+TEST(Gguf, NestedArraysCannotCostTenTimesTheFile) {
+  // Issue 10 item 8: 49 MB of nested empty arrays took 558 MB. One key holding
+  // 2^20 empty u8 arrays (12 MB) would decode to about 120 MB of Values.
+  const uint64_t n = uint64_t(1) << 20;
+  std::string s;
+  put_le32(s, 0x46554747); put_le32(s, 3); put_le64(s, 0); put_le64(s, 1);
+  put_le64(s, 3); s += "arr"; put_le32(s, 9);
+  put_le32(s, 9); put_le64(s, n);
+  for (uint64_t k = 0; k < n; ++k) { put_le32(s, 0); put_le64(s, 0); }
+  auto f = parse(s);
+  ASSERT_FALSE(f.is_ok());
+  EXPECT_EQ(f.status().code(), ErrorCode::kOutOfBounds);
+  EXPECT_NE(f.status().message().find("arrays of arrays in key 'arr'"), std::string::npos) << f.status().message();
+  // The same budget spread over nested levels counts every level.
+  std::string d;
+  put_le32(d, 0x46554747); put_le32(d, 3); put_le64(d, 0); put_le64(d, 1);
+  put_le64(d, 3); d += "arr"; put_le32(d, 9);
+  put_le32(d, 9); put_le64(d, 1024);
+  for (int k = 0; k < 1024; ++k) {
+    put_le32(d, 9); put_le64(d, 1024);
+    for (int j = 0; j < 1024; ++j) { put_le32(d, 0); put_le64(d, 0); }
+  }
+  auto g = parse(d);
+  ASSERT_FALSE(g.is_ok());
+  EXPECT_EQ(g.status().code(), ErrorCode::kOutOfBounds);
+}
+
 struct BadCase {
   const char* name;
   std::function<std::string()> make;
