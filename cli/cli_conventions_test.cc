@@ -347,7 +347,10 @@ TEST_F(Conventions, LevelsSetContextFrameSizeAndAdaptation) {
     Exec i = run(dir_, "info --json l.llmz");
     ASSERT_EQ(i.status, 0);
     EXPECT_EQ(json_number(i.out, "context"), lv.context ? lv.context : 512) << c.opt;
-    if (lv.frame_bytes) EXPECT_EQ(json_number(i.out, "frame_bytes"), double(lv.frame_bytes)) << c.opt;
+    // A small input may be written as one classic frame as long as itself
+    // (codec/compress.cc whole_input_choice), which records its own size.
+    if (lv.frame_bytes && json_number(i.out, "frames") > 1)
+      EXPECT_EQ(json_number(i.out, "frame_bytes"), double(lv.frame_bytes)) << c.opt;
     EXPECT_TRUE(has(i.out, std::string("\"adaptive\":") + (lv.adapt ? "true" : "false"))) << c.opt << i.out;
     EXPECT_EQ(run(dir_, "-dc l.llmz").out, big) << c.opt;
   }

@@ -375,7 +375,7 @@ int run_codec(const Args& a) {
                  (unsigned long long)(a.command == Command::kCompress ? packed : raw),
                  raw ? 8.0 * double(packed) / double(raw) : 0.0, tail.c_str());
   }
-  return skipped == inputs.size() ? 1 : rc;
+  return done == 0 && failed == 0 && skipped > 0 ? 1 : rc;
 }
 
 }  // namespace

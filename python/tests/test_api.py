@@ -12,7 +12,7 @@ from conftest import run_cli
 def test_versions():
     assert llmzip.version == llmzip.__version__
     assert llmzip.version.count(".") == 2
-    assert llmzip.FORMAT_VERSION == 1
+    assert llmzip.FORMAT_VERSION == 2
 
 
 def test_round_trip_and_cli_bytes(cli, text, tmp_path):
