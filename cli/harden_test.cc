@@ -229,9 +229,9 @@ TEST_F(Harden, MaxFrameRaisesAndLowersTheDecoderLimit) {
   ASSERT_EQ(d.status, 0) << d.err;
   EXPECT_EQ(d.out, text_);
   // Frames above the default limit: compress says what decompressing needs.
-  Exec big = run(dir_, "-c --frame-bytes 100K a.txt");
+  Exec big = run(dir_, "-c --frame-bytes 8M a.txt");
   ASSERT_EQ(big.status, 0) << big.err;
-  EXPECT_TRUE(contains(big.err, "--max-frame=102400")) << big.err;
+  EXPECT_TRUE(contains(big.err, "--max-frame=8388608")) << big.err;
 }
 
 TEST_F(Harden, OutOfMemoryNamesTheFile) {

@@ -20,13 +20,13 @@ _llmzip() {
   case $prev in
     -o|--output|-m|--model|--tokens|--html|--csv|--markdown|--chart) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --method) COMPREPLY=($(compgen -W "ac rank-zlib tbyt" -- "$cur")); return ;;
-    -S|--suffix|-T|--threads|--context|--frame-bytes|--sweep-context|--neighbours|--neighbors) return ;;
+    -S|--suffix|-T|--threads|--context|--frame-bytes|--max-frame|--sweep-context|--neighbours|--neighbors) return ;;
   esac
   local opts
   case $cmd in
-    compress) opts="-z --compress -c --stdout -o --output -f --force -k --keep --rm --verify -S --suffix -r --recursive -m --model -T --threads --fast --best --ultra --context --frame-bytes --adapt --no-adapt --method --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
-    decompress) opts="-d --decompress --uncompress -c --stdout -o --output -f --force -k --keep --rm -S --suffix -r --recursive -m --model -T --threads --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
-    test) opts="-t --test -f --force -S --suffix -r --recursive -m --model -T --threads --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
+    compress) opts="-z --compress -c --stdout -o --output -f --force -k --keep --rm --verify -S --suffix -r --recursive -m --model -T --threads --fast --best --ultra --context --frame-bytes --max-frame --adapt --no-adapt --method --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
+    decompress) opts="-d --decompress --uncompress -c --stdout -o --output -f --force -k --keep --rm -S --suffix -r --recursive -m --model -T --threads --max-frame --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
+    test) opts="-t --test -f --force -S --suffix -r --recursive -m --model -T --threads --max-frame --progress --no-progress -v --verbose -q --quiet -h --help -V --version" ;;
     list) opts="-l --list -S --suffix -r --recursive --json -v --verbose -q --quiet -h --help -V --version" ;;
     info) opts="--json -v --verbose -q --quiet -h --help -V --version" ;;
     tokenize) opts="-m --model --json -v --verbose -q --quiet -h --help -V --version" ;;
