@@ -262,7 +262,7 @@ Status Parser::apply(const OptionDef& o, const std::string& spelled, const std::
     case Opt::kContext: {
       auto x = val(); if (!x) return x.status();
       auto n = parse_u32(spelled, *x, 1u << 20); if (!n) return n.status();
-      if (*n < 2) return bad("option --context must be at least 2");
+      if (*n < 8) return bad("option --context must be at least 8");
       a_.context = *n;
       break;
     }
@@ -294,7 +294,7 @@ Status Parser::apply(const OptionDef& o, const std::string& spelled, const std::
         size_t q = x->find(',', p);
         if (q == std::string::npos) q = x->size();
         auto n = parse_u32(spelled, x->substr(p, q - p), 1u << 20); if (!n) return n.status();
-        if (*n < 2) return bad("option --sweep-context: each context must be at least 2");
+        if (*n < 8) return bad("option --sweep-context: each context must be at least 8");
         a_.sweep_context.push_back(*n);
         p = q + 1;
       }

@@ -57,7 +57,7 @@ Result<InputFile> InputFile::open(const std::string& name, bool force) {
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return Status(ErrorCode::kIo, name + ": is a directory, skipped");
+    return Status(ErrorCode::kIo, name + ": is a directory, skipped (use -r to walk it)");
   }
   if (!S_ISREG(st.st_mode) && !force) {
     ::close(fd);

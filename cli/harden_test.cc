@@ -229,9 +229,9 @@ TEST_F(Harden, MaxFrameRaisesAndLowersTheDecoderLimit) {
   ASSERT_EQ(d.status, 0) << d.err;
   EXPECT_EQ(d.out, text_);
   // Frames above the default limit: compress says what decompressing needs.
-  Exec big = run(dir_, "-c --frame-bytes 5M a.txt");
+  Exec big = run(dir_, "-c --frame-bytes 8M a.txt");
   ASSERT_EQ(big.status, 0) << big.err;
-  EXPECT_TRUE(contains(big.err, "--max-frame=5242880")) << big.err;
+  EXPECT_TRUE(contains(big.err, "--max-frame=8388608")) << big.err;
 }
 
 TEST_F(Harden, OutOfMemoryNamesTheFile) {
@@ -531,6 +531,42 @@ TEST_F(Harden, UntrustedTextNeverReachesTheTerminalRaw) {
     EXPECT_EQ(all.find("\xc2\x9b"), std::string::npos) << args;
     EXPECT_TRUE(contains(all, want)) << args << ": " << all;
   }
+}
+
+// ---------------------------------------------------------------- messages
+
+TEST_F(Harden, MessagesSayTheTruth) {
+  // Issue 10 item 11: --context's real minimum; info validates as test does
+  // (trailing garbage named as such, oversized frames refused).
+  Exec r = run(dir_, "--context 0 a.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "llmzip: option --context must be at least 8\n");
+  ASSERT_EQ(run(dir_, "a.txt").status, 0);
+  spit(path("g.llmz"), slurp(path("a.txt.llmz")) + "garbage");
+  Exec t = run(dir_, "test g.llmz");
+  Exec i = run(dir_, "info g.llmz");
+  EXPECT_EQ(t.status, 1);
+  EXPECT_EQ(i.status, 1);
+  EXPECT_TRUE(contains(i.err, "bytes after the footer that do not start another .llmz file")) << i.err;
+  EXPECT_EQ(i.err, t.err);
+  // A frame longer than the header's frame size: both refuse it.
+  auto m = codec::load_model("");
+  ASSERT_TRUE(m.is_ok());
+  auto h = codec::make_header(**m, codec::Params{});
+  ASSERT_TRUE(h.is_ok());
+  h->frame_bytes = 100;
+  container::FrameHeader f;
+  f.original_size = 1000;
+  f.token_count = 10;
+  const std::string payload(20, 'Z');
+  f.payload_size = payload.size();
+  spit(path("big.llmz"), forged_file(*h, f, payload));
+  t = run(dir_, "test big.llmz");
+  i = run(dir_, "info big.llmz");
+  EXPECT_EQ(t.status, 1);
+  EXPECT_EQ(i.status, 1) << i.out;
+  EXPECT_TRUE(contains(i.err, "frame 0 of 1000 bytes exceeds the file's frame size 100")) << i.err;
+  EXPECT_TRUE(contains(t.err, "frame 0 of 1000 bytes exceeds the file's frame size 100")) << t.err;
 }
 
 }  // namespace

@@ -80,8 +80,11 @@ Result<std::vector<Member>> members_of(const ArchiveBytes& b, const std::string&
     return out;
   }
   // Not one file: perhaps several back to back. Otherwise the error above.
+  // The front-to-back reader says what is wrong as test does (e.g. bytes
+  // after the footer that are no .llmz file, rather than "no footer").
   auto spans = member_spans(b.data, b.size, path);
-  if (!spans || spans->size() < 2) return r.status();
+  if (!spans) return spans.status();
+  if (spans->size() < 2) return r.status();
   for (size_t k = 0; k < spans->size(); ++k) {
     const auto [off, len] = (*spans)[k];
     const std::string name = path + " (member " + std::to_string(k + 1) + " at byte " + std::to_string(off) + ")";

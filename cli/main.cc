@@ -333,7 +333,7 @@ int run_codec(const Args& a) {
   if (!a.output.empty() && inputs.size() > 1) return fail(Status(ErrorCode::kInvalidArgument, "-o needs exactly one input file"));
   ModelSource models(a);
   uint64_t raw = 0, packed = 0;
-  size_t done = 0, failed = 0;
+  size_t done = 0, failed = 0, named_skipped = 0;
   for (const auto& f : inputs) {
     const bool derived_name = a.command == Command::kCompress && a.output.empty() && !a.to_stdout;
     if (auto why = skip_reason(f, derived_name, a.force)) {
@@ -341,6 +341,7 @@ int run_codec(const Args& a) {
       // anything was done at all.
       if (a.verbosity >= 1) std::fprintf(stderr, "llmzip: %s\n", printable(*why).c_str());
       ++skipped;
+      ++named_skipped;
       continue;
     }
     Outcome o;
@@ -364,7 +365,7 @@ int run_codec(const Args& a) {
   }
   // A total line for several files, as zstd prints one.
   const bool chatty = a.verbosity >= 2 || (a.verbosity >= 1 && (isatty(STDERR_FILENO) || a.command == Command::kTest));
-  if (chatty && inputs.size() + skipped > 1) {
+  if (chatty && inputs.size() - named_skipped + skipped > 1) {
     const char* verb = a.command == Command::kCompress ? "compressed" : a.command == Command::kTest ? "tested" : "decompressed";
     std::string tail;
     if (failed) tail += ", " + std::to_string(failed) + " failed";
@@ -375,7 +376,9 @@ int run_codec(const Args& a) {
                  (unsigned long long)(a.command == Command::kCompress ? packed : raw),
                  raw ? 8.0 * double(packed) / double(raw) : 0.0, tail.c_str());
   }
-  return done == 0 && failed == 0 && skipped > 0 ? 1 : rc;
+  // 1 when every input named was skipped (zstd); files skipped inside -r
+  // directories do not count.
+  return named_skipped == inputs.size() ? 1 : rc;
 }
 
 }  // namespace

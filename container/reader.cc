@@ -72,6 +72,10 @@ Result<ArchiveReader> ArchiveReader::open(const uint8_t* data, size_t size, std:
                               "-byte payload, " + str(h.original_size) + " bytes, " + str(h.token_count) +
                               " tokens) disagrees with its index entry (" + str(e.frame_size) + " bytes, " +
                               str(e.original_size) + " original, " + str(e.token_count) + " tokens)");
+    if (h.original_size > r.header_.frame_bytes)
+      return format_error(ErrorCode::kCorrupt, nm, at,
+                          "frame " + str(i) + " of " + str(h.original_size) + " bytes exceeds the file's frame size " +
+                              str(r.header_.frame_bytes));
     e.payload_size = h.payload_size;
     r.frames_.push_back(h);
     r.original_offsets_.push_back(total);
@@ -206,6 +210,11 @@ Result<bool> StreamReader::next(Frame* frame) {
   auto fh = parse_frame_header(reinterpret_cast<const uint8_t*>(hb.data()), hb.size(), start, name_,
                                header_.format_version);
   if (!fh) return fh.status();
+  // Frames are never longer than the target the compressor recorded (format.md 2).
+  if (fh->header.original_size > header_.frame_bytes)
+    return format_error(ErrorCode::kCorrupt, name_, start,
+                        "frame " + str(seen_.size()) + " of " + str(fh->header.original_size) +
+                            " bytes exceeds the file's frame size " + str(header_.frame_bytes));
   // The header read above is exactly what the parser took (varints stop at their
   // last byte), so fh->size == hb.size().
   assert(fh->size == hb.size());

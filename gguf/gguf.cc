@@ -363,10 +363,11 @@ Status GgufFile::parse_all() {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (auto& ti : tensors_) {
     if (ti.offset > fsize - data_start || ti.nbytes > fsize - data_start - ti.offset)
+      // Offsets as the file states them: their sums may not fit 64 bits.
       return Status(ErrorCode::kOutOfBounds,
-                    nm + ": tensor '" + std::string(ti.name) + "' data [" + std::to_string(data_start + ti.offset) + ", " +
-                        std::to_string(data_start + ti.offset + ti.nbytes) + ") lies beyond the end of the file (" +
-                        std::to_string(fsize) + " bytes)");
+                    nm + ": tensor '" + std::string(ti.name) + "' data offset " + std::to_string(ti.offset) + " (" +
+                        std::to_string(ti.nbytes) + " bytes, after the data section at " + std::to_string(data_start) +
+                        ") lies beyond the end of the file (" + std::to_string(fsize) + " bytes)");
     ti.offset += data_start;
     ti.data = file_->data() + ti.offset;
   }

@@ -122,6 +122,21 @@ TEST(Gguf, NestedArraysCannotCostTenTimesTheFile) {
   EXPECT_EQ(g.status().code(), ErrorCode::kOutOfBounds);
 }
 
+TEST(Gguf, TensorOffsetNearTwoToTheSixtyFourIsShownAsWritten) {
+  // Issue 10 item 11: an offset of 2^64-32 was shown as wrapped numbers.
+  gguf::GgufWriter w;
+  w.add_tensor("t", TensorType::kF32, {8}, std::string(32, '\0'));
+  std::string s = w.finish();
+  const size_t at = s.find(std::string("t\x01\0\0\0", 5));
+  ASSERT_NE(at, std::string::npos);
+  const size_t off = at + 1 + 4 + 8 + 4;  // name, n_dims, ne[0], type
+  for (int k = 0; k < 8; ++k) s[off + k] = char(k == 0 ? 0xE0 : 0xFF);
+  auto f = parse(s);
+  ASSERT_FALSE(f.is_ok());
+  EXPECT_NE(f.status().message().find("data offset 18446744073709551584 (32 bytes"), std::string::npos)
+      << f.status().message();
+}
+
 struct BadCase {
   const char* name;
   std::function<std::string()> make;
