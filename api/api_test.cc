@@ -166,7 +166,7 @@ std::string ApiTest::text_;
 TEST(Api, Versions) {
   EXPECT_STREQ(llmzip_version(), LLMZIP_VERSION_STRING);
   EXPECT_EQ(llmzip_version_number(), unsigned(LLMZIP_VERSION_NUMBER));
-  EXPECT_EQ(llmzip_format_version(), 2u);
+  EXPECT_EQ(llmzip_format_version(), unsigned(LLMZIP_FORMAT_VERSION));
   EXPECT_EQ(LLMZIP_FORMAT_VERSION, 2);
   EXPECT_STREQ(llmzip_error_name(LLMZIP_ERROR_TRUNCATED), "truncated");
   EXPECT_STREQ(llmzip_error_name(LLMZIP_ERROR_MODEL_MISMATCH), "model_mismatch");
@@ -445,8 +445,8 @@ long peak_rss_kb() {
 
 // 100 MB through a compression stream and back through a decompression
 // stream, in 64 KiB pieces, never holding the data. Every line holds a vertical
-// tab, which the tiny model's vocabulary lacks, so each frame takes the stored
-// path (no model time): what is measured is the API's and the codec's
+// tab, which the tiny model's vocabulary lacks, so no frame takes model time
+// (a classic codec or the stored path takes it): what is measured is the API's and the codec's
 // buffering at full size (framing, container, checksums, the stream queues).
 TEST_F(ApiTest, HundredMegabytesStreamWithBoundedMemory) {
   const uint64_t total = 100ull << 20;
@@ -500,10 +500,12 @@ TEST_F(ApiTest, HundredMegabytesStreamWithBoundedMemory) {
   EXPECT_TRUE(d_done);
   EXPECT_EQ(checked, total);
   EXPECT_FALSE(mismatch);
-  EXPECT_GT(compressed, 0u);  // classic frames now (the input is not text the model wins on)
+  EXPECT_GT(compressed, 0u);  // frames go to a classic codec or are stored: no model time
   const long grown_mb = (peak_rss_kb() - before) / 1024;
   std::printf("100 MB stream: peak RSS grew by %ld MB (%ld -> %ld KB)\n", grown_mb, before, peak_rss_kb());
-  EXPECT_LT(grown_mb, 96) << "peak RSS grew by " << grown_mb << " MB";
+  // Bounded, not proportional to the input: the classic codecs' encoder state
+  // dominates (40 MB measured for 100 MB).
+  EXPECT_LT(grown_mb, 100) << "peak RSS grew by " << grown_mb << " MB";
 }
 
 }  // namespace

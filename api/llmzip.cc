@@ -27,6 +27,9 @@
 #include "container/reader.h"
 #include "ops/isa.h"
 
+static_assert(LLMZIP_FORMAT_VERSION == llmzip::container::kFormatVersion,
+              "include/llmzip/llmzip.h: LLMZIP_FORMAT_VERSION must be the format this library writes");
+
 struct llmzip_model {
   std::unique_ptr<llmzip::codec::LoadedModel> m;
   std::string sha256;

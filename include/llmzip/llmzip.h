@@ -188,7 +188,8 @@ typedef struct llmzip_cstream llmzip_cstream;
 typedef struct llmzip_dstream llmzip_dstream;
 
 /* A compression stream with `opt` (NULL: defaults). Memory stays bounded by
- * the frame size (about 33 frames of input, 2 MiB by default, plus 1 MiB of
+ * the frame size (about 33 frames of input, 2 MiB by default, the classic
+ * codecs' state for frames no model predicts, tens of MiB, plus 1 MiB of
  * buffers each way) whatever the length of the stream. */
 LLMZIP_API int llmzip_cstream_create(const llmzip_model* m, const llmzip_options* opt, llmzip_cstream** out);
 /* Frees the stream, abandoning unfinished work. NULL is allowed. */

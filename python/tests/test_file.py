@@ -100,8 +100,9 @@ def test_incremental_objects(tiny):
 def test_hundred_megabytes_stream_in_bounded_memory(tiny):
     """100 MB through LLMZipCompressor into LLMZipDecompressor, 64 KiB at a
     time. Each line holds a vertical tab, which the tiny model cannot
-    tokenize, so frames are stored without model time: this measures the
-    buffering of the Python objects, the C API and the codec at full size."""
+    tokenize, so no frame takes model time (a classic codec or the stored
+    path takes it): this measures the buffering of the Python objects, the C
+    API and the codec at full size."""
     line = b"A line with a vertical\x0btab in it, to be stored; number 0123456.\n"
     assert len(line) == 64
     chunk = line * 1024
@@ -127,5 +128,8 @@ def test_hundred_megabytes_stream_in_bounded_memory(tiny):
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(f"100 MB: {time.monotonic() - start:.1f} s, peak RSS grew {grown_mb:.0f} MB, {n_packed} bytes packed")
     assert n_out == total and got.digest() == want.digest()
-    assert n_packed > 0  # classic frames: this input is not text the model wins on
-    assert grown_mb < 96
+    assert 0 < n_packed < total
+    # Bounded, not proportional: the classic codecs' encoder state (xz, brotli,
+    # zstd at high levels) dominates; measured 39, 76 and 73 MB growth for 10, 50
+    # and 100 MB streams.
+    assert grown_mb < 120
