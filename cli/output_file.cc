@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,12 @@ void put(const char* s) {
 // someone truncated or copied over it while we used it. Not a crash of ours:
 // one line naming the file, temporary files removed, exit 1.
 void on_bus_error(int, siginfo_t* info, void*) {
+  // Several worker threads may fault at once: the first reports and exits,
+  // the others wait for it.
+  static std::atomic<bool> reporting{false};
+  if (reporting.exchange(true)) {
+    for (;;) pause();
+  }
   remove_live();
   const char* path = MappedFile::path_at(info->si_addr);
   put("llmzip: ");
