@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "codec/loaded_model.h"
+#include "common/sha256.h"
 
 namespace llmzip::cli {
 namespace {
@@ -38,16 +39,13 @@ int run_tokenize(const Args& a) {
   if (a.json) {
     // Each token's bytes as hex (lossless: byte tokens and partial UTF-8
     // included) and as text (json_string: invalid UTF-8 bytes as \u00XX).
-    static const char* kHex = "0123456789abcdef";
     out = "{\"file\":" + json_string(name == "-" ? "<stdin>" : name) + ",\"model_path\":" + json_string(model_path(a).empty() ? "<built-in>" : model_path(a)) +
           ",\"bytes\":" + std::to_string(text->size()) + ",\"ids\":[";
     for (size_t i = 0; i < ids->size(); ++i) out += (i ? "," : "") + std::to_string((*ids)[i]);
     out += "],\"tokens\":[";
     for (size_t i = 0; i < ids->size(); ++i) {
       const std::string_view b = tok->tokenizer->token_bytes_view((*ids)[i]);
-      std::string hex;
-      for (unsigned char c : b) { hex += kHex[c >> 4]; hex += kHex[c & 15]; }
-      out += std::string(i ? "," : "") + "{\"id\":" + std::to_string((*ids)[i]) + ",\"hex\":\"" + hex +
+      out += std::string(i ? "," : "") + "{\"id\":" + std::to_string((*ids)[i]) + ",\"hex\":\"" + hex_string(b) +
              "\",\"text\":" + json_string(b) + "}";
     }
     out += "],\"byte_fallback_bytes\":" + std::to_string(stats.byte_fallback_bytes) + "}";

@@ -20,6 +20,7 @@ TEST(Sha256, KnownVectors) {
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   EXPECT_EQ(Sha256::hex(Sha256::hash("abc", 3), 8), "ba7816bf8f01cfea");  // a prefix, as messages show
   EXPECT_EQ(Sha256::hex(Sha256::hash("abc", 3), 0), "");
+  EXPECT_EQ(hex_string(std::string("\x00\x7f\x80\xff", 4)), "007f80ff");
 }
 
 TEST(Sha256, IncrementalEqualsOneShot) {

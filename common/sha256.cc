@@ -78,9 +78,14 @@ Sha256::Digest Sha256::hash(const void* data, size_t size) {
 
 std::string Sha256::hex(const Digest& d, size_t n_bytes) {
   assert(n_bytes <= d.size());
+  return hex_string({reinterpret_cast<const char*>(d.data()), n_bytes});
+}
+
+std::string hex_string(std::string_view bytes) {
   static const char* k = "0123456789abcdef";
   std::string out;
-  for (size_t i = 0; i < n_bytes; ++i) { out += k[d[i] >> 4]; out += k[d[i] & 15]; }
+  out.reserve(2 * bytes.size());
+  for (unsigned char b : bytes) { out += k[b >> 4]; out += k[b & 15]; }
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace llmzip {
 
@@ -17,7 +18,7 @@ class Sha256 {
   Digest finish();
   static Digest hash(const void* data, size_t size);
   // Lowercase hex of the first n_bytes of d (all 32 by default; 8 gives the
-  // 16-digit prefix shown in messages). The code base's one hex encoder.
+  // 16-digit prefix shown in messages), by hex_string below.
   static std::string hex(const Digest& d, size_t n_bytes = 32);
 
  private:
@@ -27,5 +28,9 @@ class Sha256 {
   size_t buf_len_ = 0;
   uint64_t total_ = 0;
 };
+
+// Lowercase hex of any bytes (digests, token bytes in `tokenize --json`): the
+// code base's one hex encoder.
+std::string hex_string(std::string_view bytes);
 
 }  // namespace llmzip
