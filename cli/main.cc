@@ -407,8 +407,9 @@ int main(int argc, char** argv) {
   set_json_mode(args->json);
   install_cleanup_handlers();
   int rc;
-  // The kernels' library does not print; what it had to say about LLMZIP_SIMD is shown here.
-  if (const std::string& note = llmzip::ops::isa_env_message(); !note.empty())
+  // The kernels' library does not print; what it had to say about LLMZIP_SIMD is
+  // shown here (not with --json, whose stderr carries JSON only).
+  if (const std::string& note = llmzip::ops::isa_env_message(); !note.empty() && !args->json)
     std::fprintf(stderr, "llmzip: %s\n", note.c_str());
   try {
     rc = dispatch(*args);
