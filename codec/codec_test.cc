@@ -21,6 +21,7 @@
 #include "container/checksum.h"
 #include "container/format.h"
 #include "container/reader.h"
+#include "container/varint.h"
 #include "container/writer.h"
 #include "testing/gguf_writer.h"
 
@@ -250,6 +251,24 @@ TEST_F(CodecTest, RejectsFramesLongerThanTheRecordedFrameSize) {
   EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().to_string();
 }
 
+// The bytes of frame header `f`, whatever its token count claims:
+// serialize_frame_header asserts that what it writes is well formed, so a
+// count above the frame's bytes + 1 is written over a well-formed count of the
+// same varint width (the frame checksum then no longer matches; the count is
+// refused before the checksum is read).
+std::string forged_frame_header(container::FrameHeader f, std::string_view payload) {
+  const uint64_t claimed = f.token_count;
+  if (!container::frame_kind_has_tokens(f.kind) || claimed <= f.original_size + 1)
+    return container::serialize_frame_header(f, payload);
+  f.token_count = f.original_size + 1;
+  EXPECT_EQ(container::varint_size(f.token_count), container::varint_size(claimed));
+  std::string s = container::serialize_frame_header(f, payload);
+  std::string count;
+  container::put_varint(count, claimed);
+  s.replace(1 + container::varint_size(f.original_size), count.size(), count);
+  return s;
+}
+
 // A file of the given frames, whatever they claim (no writer checks): header,
 // frames, index, footer, each serialized as format.md says.
 std::string forged_file(const container::FileHeader& h, const std::vector<container::FrameHeader>& frames,
@@ -258,7 +277,7 @@ std::string forged_file(const container::FileHeader& h, const std::vector<contai
   std::vector<container::IndexEntry> entries;
   uint64_t total = 0;
   for (const auto& f : frames) {
-    const std::string fh = container::serialize_frame_header(f, payload);
+    const std::string fh = forged_frame_header(f, payload);
     entries.push_back({file.size(), fh.size() + payload.size(), f.original_size, f.token_count, payload.size()});
     file += fh;
     file += payload;
