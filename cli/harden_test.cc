@@ -240,7 +240,7 @@ TEST_F(Harden, OutOfMemoryNamesTheFile) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "AddressSanitizer reserves more address space than any ulimit -v here";
 #endif
-  for (const char* limit : {"150000", "30000"}) {
+  for (const char* limit : {"100000", "30000"}) {
     Exec r = run(dir_, "a.txt", "/dev/null", std::string("ulimit -v ") + limit);
     EXPECT_EQ(r.status, 1) << limit << ": " << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << r.err;

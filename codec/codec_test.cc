@@ -356,6 +356,27 @@ TEST_F(CodecTest, RefusesOtherModel) {
   EXPECT_NE(r.status().message().find(other->name), std::string::npos) << r.status().message();
 }
 
+// Numerics version 2 (F16 KV cache) is what compress writes; a version this
+// engine does not compute is refused before any decoding, naming both.
+TEST_F(CodecTest, NumericsVersionIsWrittenAndChecked) {
+  const std::string z = compress_str(*model_, text_.substr(0, 400));
+  auto hdr = container::parse_file_header(reinterpret_cast<const uint8_t*>(z.data()), z.size(), "x.llmz");
+  ASSERT_TRUE(hdr.is_ok()) << hdr.status().to_string();
+  EXPECT_EQ(hdr->numerics_version, 2u);
+  for (uint32_t v : {0u, 3u}) {
+    container::FileHeader h = *hdr;
+    h.numerics_version = v;
+    const std::string old_header = container::serialize_file_header(*hdr);
+    const std::string forged = container::serialize_file_header(h) + z.substr(old_header.size());
+    auto r = decompress_str(*model_, forged);
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kModelMismatch) << r.status().to_string();
+    EXPECT_NE(r.status().message().find("numerics version " + std::to_string(v)), std::string::npos)
+        << r.status().message();
+    EXPECT_NE(r.status().message().find("versions 1 to 2"), std::string::npos) << r.status().message();
+  }
+}
+
 TEST_F(CodecTest, ConcatenatedFilesDecodeInOrder) {
   const std::string a = text_.substr(0, 300), b = text_.substr(300, 200);
   Params tbyt;

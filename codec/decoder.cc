@@ -8,8 +8,8 @@
 namespace llmzip::codec {
 
 Decoder::Decoder(const model::Model& m, const EvalSettings& s, ThreadPool& pool) : model_(m), s_(s), pool_(pool) {
-  n_slots_ = slots_within_budget(m, s.n_ctx, kMaxSlots);
-  cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx));
+  n_slots_ = slots_within_budget(m, s.n_ctx, s.kv_type, kMaxSlots);
+  cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx), s.kv_type);
   tables_.resize(pool.size());
 }
 

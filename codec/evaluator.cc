@@ -12,8 +12,8 @@ Evaluator::Evaluator(const model::Model& m, const EvalSettings& s, ThreadPool& p
     : model_(m), s_(s), pool_(pool) {
   batch_tokens_ = batch_tokens_within_budget(m);
   // Enough slots that a batch can hold several windows.
-  n_slots_ = slots_within_budget(m, s.n_ctx, kMaxSlots);
-  cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx));
+  n_slots_ = slots_within_budget(m, s.n_ctx, s.kv_type, kMaxSlots);
+  cache_ = std::make_unique<model::KvCache>(m, n_slots_, int(s.n_ctx), s.kv_type);
   tables_.resize(pool.size());
 }
 

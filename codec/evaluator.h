@@ -29,6 +29,7 @@ struct EvalSettings {
   bool has_start = true;     // windows begin with start_token
   int32_t start_token = 0;
   bool adaptive = false;     // the adaptive Predictor (header flag ADAPTIVE), else the pure one
+  model::KvType kv_type = model::kv_type_for_numerics(model::kNumericsVersion);  // the header's numerics version
 };
 
 // visit(seq, i, table): the frequencies for token i of sequence seq. Called in

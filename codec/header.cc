@@ -55,7 +55,8 @@ Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p,
 }
 
 EvalSettings eval_settings(const container::FileHeader& h) {
-  return EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token), h.adaptive()};
+  return EvalSettings{h.n_ctx, h.has_start_token(), int32_t(h.start_token), h.adaptive(),
+                      model::kv_type_for_numerics(h.numerics_version)};
 }
 
 Status check_header(const container::FileHeader& h, const LoadedModel& m, const std::string& name) {
@@ -65,10 +66,11 @@ Status check_header(const container::FileHeader& h, const LoadedModel& m, const 
                       Sha256::hex(h.model_sha256, 8) + "...), but the model in use is '" + printable(m.name) +
                       "' (" + printable(m.path) + ", sha256 " + Sha256::hex(m.fingerprint, 8) +
                       "...); give the right one with -m");
-  if (h.numerics_version != model::kNumericsVersion)
+  if (h.numerics_version < model::kOldestNumericsVersion || h.numerics_version > model::kNumericsVersion)
     return Status(ErrorCode::kModelMismatch,
                   name + ": was made by an engine with numerics version " + std::to_string(h.numerics_version) +
-                      ", this llmzip has version " + std::to_string(model::kNumericsVersion));
+                      ", this llmzip computes versions " + std::to_string(model::kOldestNumericsVersion) + " to " +
+                      std::to_string(model::kNumericsVersion));
   if (h.n_vocab != uint32_t(m.model->n_vocab()))
     return Status(ErrorCode::kCorrupt, name + ": header says " + std::to_string(h.n_vocab) +
                                            " tokens, the model has " + std::to_string(m.model->n_vocab()));

@@ -21,8 +21,8 @@ inline constexpr int kMaxBatchTokens = 512;
 
 // Slots of n_ctx positions that fit kKvCacheBudget and kLogitsBudget (one logits
 // row each), clamped to [1, max_slots].
-inline int slots_within_budget(const model::Model& m, uint32_t n_ctx, int max_slots) {
-  const size_t per_slot = model::KvCache::bytes_per_slot(m, int(n_ctx));
+inline int slots_within_budget(const model::Model& m, uint32_t n_ctx, model::KvType kv_type, int max_slots) {
+  const size_t per_slot = model::KvCache::bytes_per_slot(m, int(n_ctx), kv_type);
   size_t n = kKvCacheBudget / (per_slot ? per_slot : 1);
   const size_t row = size_t(m.n_vocab()) * sizeof(float);
   n = n < kLogitsBudget / row ? n : kLogitsBudget / row;

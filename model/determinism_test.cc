@@ -70,10 +70,10 @@ Schedule interleaved(const std::vector<std::vector<int32_t>>& seqs, int max_chun
 // Runs a schedule; sequence i lives in slot (i + slot_offset) % n_slots.
 // Returns one hash per sequence of all its logits in position order.
 std::vector<std::string> run(const Model& m, const std::vector<std::vector<int32_t>>& seqs, const Schedule& sched,
-                             int threads, int slot_offset = 0) {
+                             int threads, int slot_offset = 0, KvType kv = KvType::kF32) {
   const int V = m.n_vocab();
   const int n_slots = static_cast<int>(seqs.size()) + 1;  // one slot stays unused
-  KvCache cache(m, n_slots, 512);
+  KvCache cache(m, n_slots, 512, kv);
   ThreadPool pool(threads);
   std::vector<std::vector<float>> out(seqs.size());
   for (size_t i = 0; i < seqs.size(); ++i) out[i].resize(seqs[i].size() * V);
@@ -198,17 +198,27 @@ TEST(DeterminismRealShapes, EveryIsaBatchingAndThreadsAgree) {
       for (int i = 0; i < 37; ++i) s.push_back(static_cast<int32_t>(rng() % sp.n_vocab));
     }
     const ops::Isa saved = ops::active_isa();
-    ASSERT_TRUE(ops::set_isa(ops::Isa::kScalar));
-    const std::vector<std::string> ref = run(m, seqs, whole(2, seqs), 2);
-    int n_isa = 0;
-    for (ops::Isa isa : {ops::Isa::kScalar, ops::Isa::kAvx2, ops::Isa::kAvx512}) {
-      if (!ops::set_isa(isa)) continue;
-      ++n_isa;
-      EXPECT_EQ(run(m, seqs, interleaved(seqs, 1, 4), 2), ref) << sp.arch << " one token per step, " << ops::isa_name(isa);
-      EXPECT_EQ(run(m, seqs, chunks(seqs, 7), 3, 1), ref) << sp.arch << " batches of 7, " << ops::isa_name(isa);
+    std::vector<std::string> refs[2];
+    for (KvType kv : {KvType::kF32, KvType::kF16}) {
+      const char* kv_name = kv == KvType::kF32 ? "F32 cache" : "F16 cache";
+      ASSERT_TRUE(ops::set_isa(ops::Isa::kScalar));
+      const std::vector<std::string> ref = run(m, seqs, whole(2, seqs), 2, 0, kv);
+      int n_isa = 0;
+      for (ops::Isa isa : {ops::Isa::kScalar, ops::Isa::kAvx2, ops::Isa::kAvx512}) {
+        if (!ops::set_isa(isa)) continue;
+        ++n_isa;
+        EXPECT_EQ(run(m, seqs, interleaved(seqs, 1, 4), 2, 0, kv), ref)
+            << sp.arch << " one token per step, " << ops::isa_name(isa) << ", " << kv_name;
+        EXPECT_EQ(run(m, seqs, chunks(seqs, 7), 3, 1, kv), ref)
+            << sp.arch << " batches of 7, " << ops::isa_name(isa) << ", " << kv_name;
+      }
+      ops::set_isa(saved);
+      std::printf("  %s-shaped, %s: %d Isa levels agree (%s)\n", sp.arch.c_str(), kv_name, n_isa,
+                  ref[0].substr(0, 16).c_str());
+      refs[kv == KvType::kF16] = ref;
     }
-    ops::set_isa(saved);
-    std::printf("  %s-shaped: %d Isa levels agree (%s)\n", sp.arch.c_str(), n_isa, ref[0].substr(0, 16).c_str());
+    // The two caches are two numerics versions: their logits differ.
+    EXPECT_NE(refs[0], refs[1]) << sp.arch;
   }
 }
 

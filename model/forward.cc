@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/model.h"
+#include "ops/fp16.h"
 #include "ops/kernels.h"
 
 namespace llmzip::model {
@@ -44,6 +45,16 @@ Model::~Model() = default;
 
 namespace {
 
+// A key or value row into an F16 cache: each float clamped to the largest
+// finite half (an overflow would otherwise become inf and NaN in attention)
+// and rounded to nearest even. One scalar function for every path.
+void to_cache_f16(const float* x, int n, uint16_t* out) {
+  for (int i = 0; i < n; ++i) {
+    const float v = x[i] > 65504.0f ? 65504.0f : x[i] < -65504.0f ? -65504.0f : x[i];
+    out[i] = ops::f32_to_f16(v);
+  }
+}
+
 void add_bias(float* y, const std::vector<float>& b, int n_tok, int dim) {
   if (b.empty()) return;
   for (int t = 0; t < n_tok; ++t) {
@@ -60,6 +71,7 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
   const LayerWeights& lw = layers_[il];
   const ops::Kernels& kr = ops::kernels();
   const int E = c.n_embd, QD = c.q_dim(), KD = c.kv_dim(), HD = c.head_dim;
+  const bool f16 = cache.type() == KvType::kF16;
 
   // Attention block.
   pool.parallel_for(n, [&](size_t b, size_t e, int) {
@@ -80,8 +92,13 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       rope_->apply(&ws.k[t * KD], c.n_head_kv, HD, cs);
       const BatchEntry& be = batch[t];
       const size_t off = static_cast<size_t>(be.pos) * KD;
-      std::memcpy(cache.k(il, be.slot) + off, &ws.k[t * KD], sizeof(float) * KD);
-      std::memcpy(cache.v(il, be.slot) + off, &ws.v[t * KD], sizeof(float) * KD);
+      if (f16) {
+        to_cache_f16(&ws.k[t * KD], KD, cache.k16(il, be.slot) + off);
+        to_cache_f16(&ws.v[t * KD], KD, cache.v16(il, be.slot) + off);
+      } else {
+        std::memcpy(cache.k(il, be.slot) + off, &ws.k[t * KD], sizeof(float) * KD);
+        std::memcpy(cache.v(il, be.slot) + off, &ws.v[t * KD], sizeof(float) * KD);
+      }
     }
   });
   const int group = c.n_head / c.n_head_kv;
@@ -100,6 +117,19 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
       const BatchEntry& be = batch[t0];
+      if (f16) {
+        const uint16_t* k = cache.k16(il, be.slot) + kvh * HD;
+        const uint16_t* v = cache.v16(il, be.slot) + kvh * HD;
+        if (count == 4 && kr.attention4_f16 &&
+            kr.attention4_f16(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, KD, be.pos + 1, HD, attn_scale_, scratch,
+                              &ws.attn[size_t(t0) * QD + h * HD], QD))
+          continue;
+        for (int t = t0; t < t0 + count; ++t) {
+          kr.attention_f16(&ws.q[size_t(t) * QD + h * HD], k, v, KD, batch[t].pos + 1, HD, attn_scale_, scratch,
+                           &ws.attn[size_t(t) * QD + h * HD]);
+        }
+        continue;
+      }
       const float* k = cache.k(il, be.slot) + kvh * HD;
       const float* v = cache.v(il, be.slot) + kvh * HD;
       if (count == 4 && kr.attention4 &&

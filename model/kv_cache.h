@@ -1,7 +1,10 @@
 // Key/value cache for many independent sequences ("slots"), sized by the caller.
-// Stored as F32 in every path (the golden reference also uses an F32 cache), laid
-// out [layer][slot][pos][kv_dim]; pages are touched only when positions are used,
-// so memory grows with the tokens actually evaluated.
+// Stored as F32 (KvType::kF32, numerics version 1; the golden reference also
+// uses an F32 cache) or as F16 (kF16, numerics version 2: each key and value
+// rounded to F16 when stored, half the memory and half the bytes attention
+// reads per token), the same in every path. Laid out [layer][slot][pos][kv_dim];
+// pages are touched only when positions are used, so memory grows with the
+// tokens actually evaluated.
 #pragma once
 
 #include <cstddef>
@@ -15,11 +18,14 @@ namespace llmzip::model {
 
 class Model;
 
+enum class KvType : uint8_t { kF32, kF16 };
+
 class KvCache {
  public:
   // n_slots >= 1, n_ctx >= 1 positions per slot.
-  KvCache(const Model& model, int n_slots, int n_ctx);
+  KvCache(const Model& model, int n_slots, int n_ctx, KvType type = KvType::kF32);
 
+  KvType type() const { return type_; }
   int n_slots() const { return n_slots_; }
   int n_ctx() const { return n_ctx_; }
   // Number of positions of `slot` already evaluated.
@@ -29,14 +35,17 @@ class KvCache {
   // Keeps only positions < len of a slot (len <= length(slot)).
   void truncate(int slot, int len);
   // Bytes reserved (virtual) for keys and values.
-  size_t bytes() const { return 2 * n_floats_ * sizeof(float); }
+  size_t bytes() const { return 2 * n_values_ * element_bytes(type_); }
   // Bytes one slot of n_ctx positions reserves for `model`: the unit of every
   // KV memory budget (the codec sizes its slot counts with it).
-  static size_t bytes_per_slot(const Model& model, int n_ctx);
+  static size_t bytes_per_slot(const Model& model, int n_ctx, KvType type = KvType::kF32);
+  static size_t element_bytes(KvType type) { return type == KvType::kF32 ? sizeof(float) : sizeof(uint16_t); }
 
-  // Internal (Model): pointers to position 0 of (layer, slot).
-  float* k(int layer, int slot) { return k_.get() + offset(layer, slot); }
-  float* v(int layer, int slot) { return v_.get() + offset(layer, slot); }
+  // Internal (Model): pointers to position 0 of (layer, slot), of the cache's type.
+  float* k(int layer, int slot) { return reinterpret_cast<float*>(k_.get()) + offset(layer, slot); }
+  float* v(int layer, int slot) { return reinterpret_cast<float*>(v_.get()) + offset(layer, slot); }
+  uint16_t* k16(int layer, int slot) { return reinterpret_cast<uint16_t*>(k_.get()) + offset(layer, slot); }
+  uint16_t* v16(int layer, int slot) { return reinterpret_cast<uint16_t*>(v_.get()) + offset(layer, slot); }
   int kv_dim() const { return kv_dim_; }
   void set_length(int slot, int len) { len_[slot] = len; }
 
@@ -44,9 +53,10 @@ class KvCache {
   size_t offset(int layer, int slot) const {
     return (static_cast<size_t>(layer) * n_slots_ + slot) * n_ctx_ * kv_dim_;
   }
+  KvType type_;
   int n_layer_, n_slots_, n_ctx_, kv_dim_;
-  size_t n_floats_;
-  std::unique_ptr<float[]> k_, v_;
+  size_t n_values_;
+  std::unique_ptr<float[]> k_, v_;  // F32: n_values_ floats; F16: n_values_ halves in the first half
   std::vector<int> len_;
 };
 

@@ -31,8 +31,14 @@
 namespace llmzip::model {
 
 // Bump whenever any number that feeds the coder could change (kernel orders,
-// activation quantization, rope, attention, ...).
-inline constexpr uint32_t kNumericsVersion = 1;
+// activation quantization, rope, attention, ...). Every version since
+// kOldestNumericsVersion is still computed, so older files decode:
+//   1: keys and values cached as F32;
+//   2: keys and values rounded to F16 when cached (KvType::kF16), otherwise 1.
+inline constexpr uint32_t kNumericsVersion = 2;
+inline constexpr uint32_t kOldestNumericsVersion = 1;
+// The KV cache type numerics version v (kOldestNumericsVersion..kNumericsVersion) computes with.
+inline KvType kv_type_for_numerics(uint32_t v) { return v >= 2 ? KvType::kF16 : KvType::kF32; }
 
 // One token to evaluate: `token` at position `pos` of sequence `slot`.
 struct BatchEntry {

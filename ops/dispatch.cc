@@ -1,6 +1,7 @@
 // Builds the per-level kernel tables: scalar first, then each level overwrites
 // the entries it implements (AVX-512 starts from the AVX2 table).
 #include <array>
+#include <vector>
 
 #include "ops/kernels.h"
 
@@ -23,6 +24,21 @@ const std::array<Kernels, kNumIsa>& tables() {
 }
 
 }  // namespace
+
+void attention_f16_by_conversion(void (*attention)(const float*, const float*, const float*, size_t, int, int, float,
+                                                   float*, float*),
+                                 void (*to_f32)(const uint16_t*, int, float*), const float* q, const uint16_t* k,
+                                 const uint16_t* v, size_t kv_stride, int n_keys, int hd, float scale, float* scratch,
+                                 float* out) {
+  thread_local std::vector<float> kf, vf;
+  const size_t n = static_cast<size_t>(n_keys) * static_cast<size_t>(hd);
+  if (kf.size() < n) kf.resize(n), vf.resize(n);
+  for (int j = 0; j < n_keys; ++j) {
+    to_f32(k + static_cast<size_t>(j) * kv_stride, hd, kf.data() + static_cast<size_t>(j) * hd);
+    to_f32(v + static_cast<size_t>(j) * kv_stride, hd, vf.data() + static_cast<size_t>(j) * hd);
+  }
+  attention(q, kf.data(), vf.data(), static_cast<size_t>(hd), n_keys, hd, scale, scratch, out);
+}
 
 const Kernels& kernels_for(Isa isa) { return tables()[static_cast<int>(isa)]; }
 const Kernels& kernels() { return kernels_for(active_isa()); }

@@ -161,7 +161,25 @@ struct Kernels {
   // a head size it does not handle.
   bool (*attention4)(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride,
                      int n_keys0, int hd, float scale, float* scratch, float* out, size_t out_stride) = nullptr;
+
+  // The same two over a cache of F16 keys and values (model::KvType::kF16):
+  // k_j and v_j are f16_to_f32 (exact) of the stored halves, everything else
+  // is attention() / attention4() as above, so an F32 cache holding those
+  // converted values gives the same bits. attention4_f16 is optional.
+  void (*attention_f16)(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
+                        float scale, float* scratch, float* out) = nullptr;
+  bool (*attention4_f16)(const float* q, size_t q_stride, const uint16_t* k, const uint16_t* v, size_t kv_stride,
+                         int n_keys0, int hd, float scale, float* scratch, float* out, size_t out_stride) = nullptr;
 };
+
+// attention_f16 for levels without a kernel of their own: converts the keys and
+// values to F32 (exactly, with `to_f32`: n halves -> n floats) in thread-local
+// buffers and runs `attention`. Same bits as the contract asks, by construction.
+void attention_f16_by_conversion(void (*attention)(const float*, const float*, const float*, size_t, int, int, float,
+                                                   float*, float*),
+                                 void (*to_f32)(const uint16_t*, int, float*), const float* q, const uint16_t* k,
+                                 const uint16_t* v, size_t kv_stride, int n_keys, int hd, float scale, float* scratch,
+                                 float* out);
 
 // Table for the active level (active_isa()). Entries a level does not implement
 // are the scalar ones.

@@ -788,6 +788,19 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
   }
 }
 
+// F16 -> F32, exact (vcvtph2ps), 8 at a time.
+void halves_to_f32(const uint16_t* h, int n, float* out) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))));
+  for (; i < n; ++i) out[i] = f16_to_f32(h[i]);
+}
+
+void attention_f16(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
+                   float scale, float* scratch, float* out) {
+  attention_f16_by_conversion(attention, halves_to_f32, q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
+}
+
 }  // namespace
 
 void install_avx2_kernels(Kernels& k) {
@@ -806,6 +819,7 @@ void install_avx2_kernels(Kernels& k) {
   k.rmsnorm = rmsnorm;
   k.silu_mul = silu_mul;
   k.attention = attention;
+  k.attention_f16 = attention_f16;
 }
 
 }  // namespace llmzip::ops

@@ -456,23 +456,44 @@ inline float softmax_in_place(float* s, int n) {
 // Attention for a head size known at compile time (a multiple of 16): q and the
 // output accumulators live in registers, the per-key loops are unrolled. Same
 // operations in the same order as the generic version below.
-template <int HD>
-void attention_fixed(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, float scale,
+// Keys and values of the cache, 16 at a time, as F32 (F16 ones converted exactly).
+inline __m512 load_kv16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load_kv16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512 load_kv16_masked(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+inline __m512 load_kv16_masked(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+
+// lane16_dot with the second operand from the cache.
+template <typename KV>
+inline __m512 lane16_dot_kv(const float* a, const KV* b, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), load_kv16(b + i)));
+  if (i < n) {
+    const __mmask16 m = first_lanes(n - i);
+    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), load_kv16_masked(b + i, m)));
+  }
+  return acc;
+}
+
+template <int HD, typename KV>
+void attention_fixed(const float* q, const KV* k, const KV* v, size_t kv_stride, int n_keys, float scale,
                      float* scratch, float* out) {
   constexpr int C = HD / 16;
   __m512 qv[C];
 #pragma GCC unroll 8
   for (int c = 0; c < C; ++c) qv[c] = _mm512_loadu_ps(q + 16 * c);
-  auto lanes = [&](const float* kj) {
+  auto lanes = [&](const KV* kj) {
     __m512 a = _mm512_setzero_ps();
 #pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[c], _mm512_loadu_ps(kj + 16 * c)));
+    for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[c], load_kv16(kj + 16 * c)));
     return a;
   };
   int j = 0;
   const __m128 vscale = _mm_set1_ps(scale);
   for (; j + 4 <= n_keys; j += 4) {
-    const float* kj = k + j * kv_stride;
+    const KV* kj = k + j * kv_stride;
     _mm_storeu_ps(scratch + j, _mm_mul_ps(tree16x4(lanes(kj), lanes(kj + kv_stride), lanes(kj + 2 * kv_stride),
                                                    lanes(kj + 3 * kv_stride)),
                                           vscale));
@@ -484,9 +505,9 @@ void attention_fixed(const float* q, const float* k, const float* v, size_t kv_s
   for (int c = 0; c < C; ++c) o[c] = _mm512_setzero_ps();
   for (int jj = 0; jj < n_keys; ++jj) {
     const __m512 e = _mm512_set1_ps(scratch[jj]);
-    const float* vj = v + jj * kv_stride;
+    const KV* vj = v + jj * kv_stride;
 #pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) o[c] = _mm512_add_ps(o[c], _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16 * c)));
+    for (int c = 0; c < C; ++c) o[c] = _mm512_add_ps(o[c], _mm512_mul_ps(e, load_kv16(vj + 16 * c)));
   }
 #pragma GCC unroll 8
   for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_div_ps(o[c], vsum));
@@ -499,8 +520,8 @@ void attention_fixed(const float* q, const float* k, const float* v, size_t kv_s
 // tree16x4 and tree16 give the same sum for an accumulator: both are the
 // kernels.h order), then max, exp and the 16-lane sum, then the values summed
 // in key order.
-template <int HD>
-void attention4_fixed(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride, int n0,
+template <int HD, typename KV>
+void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v, size_t kv_stride, int n0,
                       float scale, float* scratch, float* out, size_t out_stride) {
   constexpr int C = HD / 16;
   const int S = n0 + 3;  // scratch row of query i: scratch + i*S
@@ -513,10 +534,10 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
   const __m128 vscale = _mm_set1_ps(scale);
   // Keys every query sees: one load of k_j, four dot products.
   for (int j = 0; j < n0; ++j) {
-    const float* kj = k + j * kv_stride;
+    const KV* kj = k + j * kv_stride;
     __m512 kv[C];
 #pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) kv[c] = _mm512_loadu_ps(kj + 16 * c);
+    for (int c = 0; c < C; ++c) kv[c] = load_kv16(kj + 16 * c);
     __m512 a[4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
@@ -531,10 +552,10 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
   // The last three keys, seen by the later queries only.
   for (int i = 1; i < 4; ++i) {
     for (int j = n0; j < n0 + i; ++j) {
-      const float* kj = k + j * kv_stride;
+      const KV* kj = k + j * kv_stride;
       __m512 a = _mm512_setzero_ps();
 #pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[i][c], _mm512_loadu_ps(kj + 16 * c)));
+      for (int c = 0; c < C; ++c) a = _mm512_add_ps(a, _mm512_mul_ps(qv[i][c], load_kv16(kj + 16 * c)));
       scratch[i * S + j] = tree16(a) * scale;
     }
   }
@@ -547,10 +568,10 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
     for (int c = 0; c < C; ++c) o[i][c] = _mm512_setzero_ps();
   }
   for (int j = 0; j < n0; ++j) {
-    const float* vj = v + j * kv_stride;
+    const KV* vj = v + j * kv_stride;
     __m512 vv[C];
 #pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) vv[c] = _mm512_loadu_ps(vj + 16 * c);
+    for (int c = 0; c < C; ++c) vv[c] = load_kv16(vj + 16 * c);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
       const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
@@ -561,9 +582,9 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
   for (int i = 1; i < 4; ++i) {
     for (int j = n0; j < n0 + i; ++j) {
       const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
-      const float* vj = v + j * kv_stride;
+      const KV* vj = v + j * kv_stride;
 #pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) o[i][c] = _mm512_add_ps(o[i][c], _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16 * c)));
+      for (int c = 0; c < C; ++c) o[i][c] = _mm512_add_ps(o[i][c], _mm512_mul_ps(e, load_kv16(vj + 16 * c)));
     }
   }
 #pragma GCC unroll 4
@@ -573,7 +594,8 @@ void attention4_fixed(const float* q, size_t q_stride, const float* k, const flo
   }
 }
 
-bool attention4(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride, int n0, int hd,
+template <typename KV>
+bool attention4_kv(const float* q, size_t q_stride, const KV* k, const KV* v, size_t kv_stride, int n0, int hd,
                 float scale, float* scratch, float* out, size_t out_stride) {
   assert(n0 >= 1);
   if (hd != 64) return false;
@@ -581,7 +603,8 @@ bool attention4(const float* q, size_t q_stride, const float* k, const float* v,
   return true;
 }
 
-void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
+template <typename KV>
+void attention_kv(const float* q, const KV* k, const KV* v, size_t kv_stride, int n_keys, int hd, float scale,
                float* scratch, float* out) {
   assert(n_keys >= 1);
   if (hd == 64) return attention_fixed<64>(q, k, v, kv_stride, n_keys, scale, scratch, out);
@@ -589,12 +612,12 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
   // Scores, four keys per reduction.
   int j = 0;
   for (; j + 4 <= n_keys; j += 4) {
-    const __m128 s = _mm_mul_ps(tree16x4(lane16_dot(q, k + j * kv_stride, hd), lane16_dot(q, k + (j + 1) * kv_stride, hd),
-                                         lane16_dot(q, k + (j + 2) * kv_stride, hd), lane16_dot(q, k + (j + 3) * kv_stride, hd)),
+    const __m128 s = _mm_mul_ps(tree16x4(lane16_dot_kv(q, k + j * kv_stride, hd), lane16_dot_kv(q, k + (j + 1) * kv_stride, hd),
+                                         lane16_dot_kv(q, k + (j + 2) * kv_stride, hd), lane16_dot_kv(q, k + (j + 3) * kv_stride, hd)),
                                 _mm_set1_ps(scale));
     _mm_storeu_ps(scratch + j, s);
   }
-  for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot(q, k + j * kv_stride, hd)) * scale;
+  for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot_kv(q, k + j * kv_stride, hd)) * scale;
   // e_j = exp(s_j - m) and their 16-lane sum over j.
   const __m512 vsum = _mm512_set1_ps(softmax_in_place(scratch, n_keys));
   // o_d = sequential over j of o_d + e_j * v_j[d], vectorized over d.
@@ -603,11 +626,11 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
     __m512 o0 = _mm512_setzero_ps(), o1 = o0, o2 = o0, o3 = o0;
     for (int jj = 0; jj < n_keys; ++jj) {
       const __m512 e = _mm512_set1_ps(scratch[jj]);
-      const float* vj = v + jj * kv_stride + d;
-      o0 = _mm512_add_ps(o0, _mm512_mul_ps(e, _mm512_loadu_ps(vj)));
-      o1 = _mm512_add_ps(o1, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 16)));
-      o2 = _mm512_add_ps(o2, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 32)));
-      o3 = _mm512_add_ps(o3, _mm512_mul_ps(e, _mm512_loadu_ps(vj + 48)));
+      const KV* vj = v + jj * kv_stride + d;
+      o0 = _mm512_add_ps(o0, _mm512_mul_ps(e, load_kv16(vj)));
+      o1 = _mm512_add_ps(o1, _mm512_mul_ps(e, load_kv16(vj + 16)));
+      o2 = _mm512_add_ps(o2, _mm512_mul_ps(e, load_kv16(vj + 32)));
+      o3 = _mm512_add_ps(o3, _mm512_mul_ps(e, load_kv16(vj + 48)));
     }
     _mm512_storeu_ps(out + d, _mm512_div_ps(o0, vsum));
     _mm512_storeu_ps(out + d + 16, _mm512_div_ps(o1, vsum));
@@ -618,9 +641,26 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
     const __mmask16 md = first_lanes(hd - d);
     __m512 o = _mm512_setzero_ps();
     for (int jj = 0; jj < n_keys; ++jj)
-      o = _mm512_add_ps(o, _mm512_mul_ps(_mm512_set1_ps(scratch[jj]), _mm512_maskz_loadu_ps(md, v + jj * kv_stride + d)));
+      o = _mm512_add_ps(o, _mm512_mul_ps(_mm512_set1_ps(scratch[jj]), load_kv16_masked(v + jj * kv_stride + d, md)));
     _mm512_mask_storeu_ps(out + d, md, _mm512_div_ps(o, vsum));
   }
+}
+
+bool attention4(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride, int n0, int hd,
+                float scale, float* scratch, float* out, size_t out_stride) {
+  return attention4_kv(q, q_stride, k, v, kv_stride, n0, hd, scale, scratch, out, out_stride);
+}
+bool attention4_f16(const float* q, size_t q_stride, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n0,
+                    int hd, float scale, float* scratch, float* out, size_t out_stride) {
+  return attention4_kv(q, q_stride, k, v, kv_stride, n0, hd, scale, scratch, out, out_stride);
+}
+void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
+               float* scratch, float* out) {
+  attention_kv(q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
+}
+void attention_f16(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
+                   float scale, float* scratch, float* out) {
+  attention_kv(q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
 }
 
 // Float weights x F32 activations: the 16 lanes of each dot are one zmm; each
@@ -883,6 +923,8 @@ void install_avx512_kernels(Kernels& k) {
   k.silu_mul = silu_mul;
   k.attention = attention;
   k.attention4 = attention4;
+  k.attention_f16 = attention_f16;
+  k.attention4_f16 = attention4_f16;
 }
 
 }  // namespace llmzip::ops

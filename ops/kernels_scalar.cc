@@ -283,6 +283,15 @@ void attention_scalar(const float* q, const float* k, const float* v, size_t kv_
   for (int d = 0; d < hd; ++d) out[d] = out[d] / sum;
 }
 
+void halves_to_f32(const uint16_t* h, int n, float* out) {
+  for (int i = 0; i < n; ++i) out[i] = f16_to_f32(h[i]);
+}
+
+void attention_f16_scalar(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
+                          float scale, float* scratch, float* out) {
+  attention_f16_by_conversion(attention_scalar, halves_to_f32, q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
+}
+
 }  // namespace
 
 void install_scalar_kernels(Kernels& k) {
@@ -301,6 +310,7 @@ void install_scalar_kernels(Kernels& k) {
   k.rmsnorm = rmsnorm_scalar;
   k.silu_mul = silu_mul_scalar;
   k.attention = attention_scalar;
+  k.attention_f16 = attention_f16_scalar;
 }
 
 }  // namespace llmzip::ops

@@ -437,5 +437,56 @@ TEST(SimdAttention, FourQueriesMatchOneByOne) {
   if (checked == 0) GTEST_SKIP() << "no instruction set here has attention4";
 }
 
+// The F16 cache (numerics version 2): attention_f16 of stored halves, on every
+// level including the scalar one, gives the bits of the scalar attention() of
+// their exact F32 values; attention4_f16, where a level has it, those of four
+// attention_f16 calls. Halves include subnormals, zeros and the largest finite.
+TEST(SimdAttention, F16CacheMatchesConvertedF32) {
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<Isa> isas = {Isa::kScalar};
+  for (Isa isa : simd_isas()) isas.push_back(isa);
+  int checked4 = 0;
+  for (int hd : {8, 24, 64, 80, 128}) {
+    for (int n0 : {1, 2, 3, 15, 16, 17, 100, 509}) {
+      const int n_max = n0 + 3;
+      const size_t stride = static_cast<size_t>(hd) * 3 + 5, qs = static_cast<size_t>(hd) * 2 + 3;
+      std::vector<float> q(qs * 4);
+      for (auto& v : q) v = nd(rng) * 0.3f;
+      std::vector<uint16_t> kv16(stride * n_max * 2);
+      for (auto& h : kv16) {
+        const unsigned kind = rng() % 32;
+        h = kind == 0 ? uint16_t(rng() % 0x400) : kind == 1 ? uint16_t(0x7bff) : f32_to_f16(nd(rng) * 2);
+        if (rng() % 2) h |= 0x8000;
+      }
+      std::vector<float> kvf(kv16.size());
+      for (size_t i = 0; i < kv16.size(); ++i) kvf[i] = f16_to_f32(kv16[i]);
+      const uint16_t* k16 = kv16.data();
+      const uint16_t* v16 = kv16.data() + stride * n_max;
+      const float* kf = kvf.data();
+      const float* vf = kvf.data() + stride * n_max;
+      std::vector<float> want(4 * qs, 0.0f), s1(4 * static_cast<size_t>(n_max));
+      for (int i = 0; i < 4; ++i) ref.attention(&q[i * qs], kf, vf, stride, n0 + i, hd, 0.125f, s1.data(), &want[i * qs]);
+      for (Isa isa : isas) {
+        const Kernels& kr = kernels_for(isa);
+        ASSERT_NE(kr.attention_f16, nullptr) << isa_name(isa);
+        std::vector<float> got(4 * qs, 0.0f), s2(4 * static_cast<size_t>(n_max));
+        for (int i = 0; i < 4; ++i)
+          kr.attention_f16(&q[i * qs], k16, v16, stride, n0 + i, hd, 0.125f, s2.data(), &got[i * qs]);
+        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+            << isa_name(isa) << " attention_f16 hd=" << hd << " n0=" << n0;
+        if (!kr.attention4_f16) continue;
+        std::vector<float> got4(4 * qs, 0.0f);
+        if (!kr.attention4_f16(q.data(), qs, k16, v16, stride, n0, hd, 0.125f, s2.data(), got4.data(), qs)) continue;
+        ++checked4;
+        ASSERT_EQ(0, std::memcmp(want.data(), got4.data(), want.size() * 4))
+            << isa_name(isa) << " attention4_f16 hd=" << hd << " n0=" << n0;
+      }
+    }
+  }
+  if (cpu_supports(Isa::kAvx512)) EXPECT_GT(checked4, 0);
+}
+
 }  // namespace
 }  // namespace llmzip::ops
