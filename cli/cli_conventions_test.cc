@@ -25,6 +25,7 @@
 #include "cli/args.h"
 #include "cli/help.h"
 #include "cli/progress.h"
+#include "container/reader.h"
 #include "testing/testutil.h"
 
 namespace llmzip::cli {
@@ -349,8 +350,9 @@ TEST_F(Conventions, LevelsSetContextFrameSizeAndAdaptation) {
     EXPECT_EQ(json_number(i.out, "context"), lv.context ? lv.context : 512) << c.opt;
     // A small input may be written as one classic frame as long as itself
     // (codec/compress.cc whole_input_choice), which records its own size.
-    if (lv.frame_bytes && json_number(i.out, "frames") > 1)
+    if (lv.frame_bytes && json_number(i.out, "frames") > 1) {
       EXPECT_EQ(json_number(i.out, "frame_bytes"), double(lv.frame_bytes)) << c.opt;
+    }
     EXPECT_TRUE(has(i.out, std::string("\"adaptive\":") + (lv.adapt ? "true" : "false"))) << c.opt << i.out;
     EXPECT_EQ(run(dir_, "-dc l.llmz").out, big) << c.opt;
   }
@@ -451,8 +453,12 @@ TEST_F(Conventions, EveryCommandHasItsHelp) {
   EXPECT_TRUE(has(run(dir_, "-d --help").out, "Usage: llmzip decompress"));
   Exec h = run(dir_, "--help");
   for (const auto& o : option_table()) {
-    if (o.long_name) EXPECT_TRUE(has(h.out, std::string("--") + o.long_name)) << o.long_name;
-    if (o.short_name) EXPECT_TRUE(has(h.out, std::string("-") + o.short_name + ",")) << o.short_name;
+    if (o.long_name) {
+      EXPECT_TRUE(has(h.out, std::string("--") + o.long_name)) << o.long_name;
+    }
+    if (o.short_name) {
+      EXPECT_TRUE(has(h.out, std::string("-") + o.short_name + ",")) << o.short_name;
+    }
   }
   for (const auto& c : command_table()) EXPECT_TRUE(has(h.out, std::string("  ") + c.word + " ")) << c.word;
   EXPECT_TRUE(has(h.out, "-1 .. -19"));
@@ -538,8 +544,12 @@ TEST(Docs, ReadmeOptionTableMatchesTheParser) {
       EXPECT_TRUE(in_table.count("-1")) << "levels";
       continue;
     }
-    if (o.long_name) EXPECT_TRUE(in_table.count(std::string("--") + o.long_name)) << "README lacks --" << o.long_name;
-    if (o.short_name) EXPECT_TRUE(in_table.count(std::string("-") + o.short_name)) << "README lacks -" << o.short_name;
+    if (o.long_name) {
+      EXPECT_TRUE(in_table.count(std::string("--") + o.long_name)) << "README lacks --" << o.long_name;
+    }
+    if (o.short_name) {
+      EXPECT_TRUE(in_table.count(std::string("-") + o.short_name)) << "README lacks -" << o.short_name;
+    }
   }
   for (const auto& s : in_table) {
     bool known = s == "-1" || s == "-19";
@@ -602,6 +612,22 @@ TEST_F(Conventions, JsonIsOneDocumentWithErrorsInside) {
   }
   EXPECT_EQ(bytes, text_);
   EXPECT_TRUE(has(t.out, "\"file\":\"a.txt\""));
+}
+
+// info's bits/token is the payload of the frames that have tokens over their
+// tokens: the classic and stored frames of a mixed file do not count.
+TEST_F(Conventions, InfoBitsPerTokenCountsOnlyFramesWithTokens) {
+  const std::string path = std::string(LLMZIP_SOURCE_DIR) + "/codec/testdata/v2_mixed.llmz";
+  const std::string bytes = slurp(path);
+  auto r = container::ArchiveReader::open(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  uint64_t coded_payload = 0, other = 0;
+  for (size_t i = 0; i < r->frame_count(); ++i)
+    (container::frame_kind_has_tokens(r->frame_header(i).kind) ? coded_payload : other) += r->entry(i).payload_size;
+  ASSERT_GT(other, 0u);  // the file has classic or stored frames
+  Exec e = run(dir_, "info --json '" + path + "'");
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_NEAR(json_number(e.out, "bits_per_token") * json_number(e.out, "tokens"), 8.0 * double(coded_payload), 0.01);
 }
 
 // Item 16: a model worse than 8 bits/byte still gets its numbers: every token

@@ -102,23 +102,39 @@ std::string shown(std::string_view s) {
   return o;
 }
 
-// Totals over the frames, and the kinds present: "3 coded, 1 zstd" and, for
-// JSON, "coded":3,"zstd":1.
-void count_frames(const container::ArchiveReader& r, uint64_t& tokens, uint64_t& stored, uint64_t& payload,
-                  std::string& kind_list, std::string& kind_json) {
+// Percent and bits per byte of `packed` bytes for `raw` ones (0 for none).
+double ratio(uint64_t packed, uint64_t raw) { return raw ? 100.0 * double(packed) / double(raw) : 0.0; }
+double bpb(uint64_t packed, uint64_t raw) { return raw ? 8.0 * double(packed) / double(raw) : 0.0; }
+
+// What info shows of one member: totals over its frames, the kinds present
+// ("3 coded, 1 zstd" and, for JSON, "coded":3,"zstd":1) and the rates.
+struct MemberSummary {
+  uint64_t tokens = 0, stored = 0, payload = 0;
+  std::string kind_list, kind_json;
+  double bits_per_byte = 0, bits_per_token = 0, percent = 0;
+};
+
+MemberSummary summarize(const container::ArchiveReader& r, uint64_t file_size) {
+  MemberSummary m;
   uint64_t kinds[container::kMaxFrameKind + 1] = {};
   for (size_t i = 0; i < r.frame_count(); ++i) {
-    tokens += r.entry(i).token_count;
-    payload += r.entry(i).payload_size;
+    m.tokens += r.entry(i).token_count;
+    // bits/token: the payloads of the frames that have tokens (not the classic or stored ones).
+    if (container::frame_kind_has_tokens(r.frame_header(i).kind)) m.payload += r.entry(i).payload_size;
     ++kinds[size_t(r.frame_header(i).kind)];
   }
-  stored = kinds[size_t(container::FrameKind::kStored)];
+  m.stored = kinds[size_t(container::FrameKind::kStored)];
   for (size_t k = 0; k <= container::kMaxFrameKind; ++k) {
     if (!kinds[k]) continue;
     const char* name = container::frame_kind_name(container::FrameKind(k));
-    kind_list += (kind_list.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + name;
-    kind_json += std::string(kind_json.empty() ? "" : ",") + "\"" + name + "\":" + std::to_string(kinds[k]);
+    m.kind_list += (m.kind_list.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + name;
+    m.kind_json += std::string(m.kind_json.empty() ? "" : ",") + "\"" + name + "\":" + std::to_string(kinds[k]);
   }
+  const uint64_t original = r.footer().total_original_size;
+  m.bits_per_byte = bpb(file_size, original);
+  m.bits_per_token = bpb(m.payload, m.tokens);
+  m.percent = ratio(file_size, original);
+  return m;
 }
 
 // Describes one file; member > 0 numbers it within a concatenation of `members`.
@@ -126,11 +142,7 @@ std::string info_json(const std::string& path, const container::ArchiveReader& r
                       size_t members) {
   const auto& h = r.header();
   const auto& f = r.footer();
-  uint64_t tokens = 0, stored = 0, payload = 0;
-  std::string kind_list, kind_json;
-  count_frames(r, tokens, stored, payload, kind_list, kind_json);
-  const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
-  const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
+  const MemberSummary m = summarize(r, file_size);
   char b[1536];
   std::snprintf(b, sizeof b,
                 "{\"file\":%s,\"member\":%zu,\"members\":%zu,\"format_version\":%u,\"model\":%s,\"model_sha256\":\"%s\","
@@ -143,8 +155,9 @@ std::string info_json(const std::string& path, const container::ArchiveReader& r
                 unsigned(h.coder_version), coder::method_name(h.method), h.n_vocab, h.n_ctx,
                 h.has_start_token() ? std::to_string(h.start_token).c_str() : "null",
                 h.space_prefix() ? "true" : "false", h.adaptive() ? "true" : "false", h.frame_bytes, r.frame_count(),
-                kind_json.c_str(), (unsigned long long)stored, (unsigned long long)tokens,
-                (unsigned long long)f.total_original_size, (unsigned long long)file_size, bpb, bpt);
+                m.kind_json.c_str(), (unsigned long long)m.stored, (unsigned long long)m.tokens,
+                (unsigned long long)f.total_original_size, (unsigned long long)file_size, m.bits_per_byte,
+                m.bits_per_token);
   return b;
 }
 
@@ -152,11 +165,7 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
                 size_t members) {
   const auto& h = r.header();
   const auto& f = r.footer();
-  uint64_t tokens = 0, stored = 0, payload = 0;
-  std::string kind_list, kind_json;
-  count_frames(r, tokens, stored, payload, kind_list, kind_json);
-  const double bpb = f.total_original_size ? 8.0 * double(file_size) / double(f.total_original_size) : 0.0;
-  const double bpt = tokens ? 8.0 * double(payload) / double(tokens) : 0.0;
+  const MemberSummary m = summarize(r, file_size);
   if (members > 1)
     std::printf("%s (member %zu of %zu)\n", path.c_str(), member, members);
   else
@@ -166,13 +175,12 @@ void print_info(const std::string& path, const container::ArchiveReader& r, uint
               unsigned(h.format_version), h.numerics_version, unsigned(h.coder_version), coder::method_name(h.method),
               h.adaptive() ? "on" : "off");
   std::printf("  context         %u tokens, vocabulary %u, frames of ~%u bytes\n", h.n_ctx, h.n_vocab, h.frame_bytes);
-  std::printf("  frames          %zu%s%s%s\n", r.frame_count(), kind_list.empty() ? "" : " (", kind_list.c_str(),
-              kind_list.empty() ? "" : ")");
-  std::printf("  tokens          %llu\n", (unsigned long long)tokens);
+  std::printf("  frames          %zu%s%s%s\n", r.frame_count(), m.kind_list.empty() ? "" : " (", m.kind_list.c_str(),
+              m.kind_list.empty() ? "" : ")");
+  std::printf("  tokens          %llu\n", (unsigned long long)m.tokens);
   std::printf("  original size   %llu bytes\n", (unsigned long long)f.total_original_size);
-  std::printf("  compressed size %llu bytes (%.2f%%)\n", (unsigned long long)file_size,
-              f.total_original_size ? 100.0 * double(file_size) / double(f.total_original_size) : 0.0);
-  std::printf("  bits per byte   %.4f (payload only: %.4f bits/token)\n", bpb, bpt);
+  std::printf("  compressed size %llu bytes (%.2f%%)\n", (unsigned long long)file_size, m.percent);
+  std::printf("  bits per byte   %.4f (payload only: %.4f bits/token)\n", m.bits_per_byte, m.bits_per_token);
 }
 
 // One -l row: a whole file (members summed).
@@ -181,9 +189,6 @@ struct ListRow {
   uint64_t members = 0, frames = 0, stored = 0, compressed = 0, original = 0;
   std::string model;  // "a, b" when members differ
 };
-
-double ratio(uint64_t packed, uint64_t raw) { return raw ? 100.0 * double(packed) / double(raw) : 0.0; }
-double bpb(uint64_t packed, uint64_t raw) { return raw ? 8.0 * double(packed) / double(raw) : 0.0; }
 
 std::string list_json(const ListRow& r) {
   return "{\"file\":" + json_string(r.file) + ",\"members\":" + std::to_string(r.members) +
@@ -231,7 +236,8 @@ int run_list(const Args& a) {
     if (!b) { rc = report(b.status()); continue; }
     auto ms = members_of(*b, name);
     if (!ms) { rc = report(ms.status()); continue; }
-    ListRow row{name};
+    ListRow row;
+    row.file = name;
     for (const Member& m : *ms) {
       ++row.members;
       row.frames += m.reader.frame_count();
@@ -244,7 +250,8 @@ int run_list(const Args& a) {
     }
     rows.push_back(row);
   }
-  ListRow total{std::to_string(rows.size()) + " files"};
+  ListRow total;
+  total.file = std::to_string(rows.size()) + " files";
   for (const auto& r : rows) {
     total.members += r.members;
     total.frames += r.frames;

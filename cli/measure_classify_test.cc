@@ -26,8 +26,13 @@ std::string csv_records(uint32_t seed, int n) {
   std::string s;
   for (int i = 0; i < n; ++i) {
     char line[96];
-    std::snprintf(line, sizeof line, "%u,%s,%u.%02u,%u\n", 1000 + r() % 9000, colours[r() % 4], r() % 100, r() % 100,
-                  r() % 50);
+    // One draw per statement: the order of a call's arguments is unspecified.
+    const unsigned id = unsigned(1000 + r() % 9000);
+    const char* colour = colours[r() % 4];
+    const unsigned whole = unsigned(r() % 100);
+    const unsigned cents = unsigned(r() % 100);
+    const unsigned count = unsigned(r() % 50);
+    std::snprintf(line, sizeof line, "%u,%s,%u.%02u,%u\n", id, colour, whole, cents, count);
     s += line;
   }
   return s;
