@@ -91,13 +91,17 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       rope_->apply(&ws.q[t * QD], c.n_head, HD, cs);
       rope_->apply(&ws.k[t * KD], c.n_head_kv, HD, cs);
       const BatchEntry& be = batch[t];
-      const size_t off = static_cast<size_t>(be.pos) * KD;
-      if (f16) {
-        to_cache_f16(&ws.k[t * KD], KD, cache.k16(il, be.slot) + off);
-        to_cache_f16(&ws.v[t * KD], KD, cache.v16(il, be.slot) + off);
-      } else {
-        std::memcpy(cache.k(il, be.slot) + off, &ws.k[t * KD], sizeof(float) * KD);
-        std::memcpy(cache.v(il, be.slot) + off, &ws.v[t * KD], sizeof(float) * KD);
+      // Head-major (kv_cache.h): head h's row for this position.
+      for (int h = 0; h < c.n_head_kv; ++h) {
+        const size_t off = (static_cast<size_t>(h) * cache.n_ctx() + be.pos) * HD;
+        const size_t src = t * KD + static_cast<size_t>(h) * HD;
+        if (f16) {
+          to_cache_f16(&ws.k[src], HD, cache.k16(il, be.slot) + off);
+          to_cache_f16(&ws.v[src], HD, cache.v16(il, be.slot) + off);
+        } else {
+          std::memcpy(cache.k(il, be.slot) + off, &ws.k[src], sizeof(float) * HD);
+          std::memcpy(cache.v(il, be.slot) + off, &ws.v[src], sizeof(float) * HD);
+        }
       }
     }
   });
@@ -117,27 +121,29 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
       const BatchEntry& be = batch[t0];
+      // Head kvh's keys and values: contiguous rows of HD (kv_cache.h).
+      const size_t head = static_cast<size_t>(kvh) * cache.n_ctx() * HD;
       if (f16) {
-        const uint16_t* k = cache.k16(il, be.slot) + kvh * HD;
-        const uint16_t* v = cache.v16(il, be.slot) + kvh * HD;
+        const uint16_t* k = cache.k16(il, be.slot) + head;
+        const uint16_t* v = cache.v16(il, be.slot) + head;
         if (count == 4 && kr.attention4_f16 &&
-            kr.attention4_f16(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, KD, be.pos + 1, HD, attn_scale_, scratch,
+            kr.attention4_f16(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
                               &ws.attn[size_t(t0) * QD + h * HD], QD))
           continue;
         for (int t = t0; t < t0 + count; ++t) {
-          kr.attention_f16(&ws.q[size_t(t) * QD + h * HD], k, v, KD, batch[t].pos + 1, HD, attn_scale_, scratch,
+          kr.attention_f16(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
                            &ws.attn[size_t(t) * QD + h * HD]);
         }
         continue;
       }
-      const float* k = cache.k(il, be.slot) + kvh * HD;
-      const float* v = cache.v(il, be.slot) + kvh * HD;
+      const float* k = cache.k(il, be.slot) + head;
+      const float* v = cache.v(il, be.slot) + head;
       if (count == 4 && kr.attention4 &&
-          kr.attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, KD, be.pos + 1, HD, attn_scale_, scratch,
+          kr.attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
                         &ws.attn[size_t(t0) * QD + h * HD], QD))
         continue;
       for (int t = t0; t < t0 + count; ++t) {
-        kr.attention(&ws.q[size_t(t) * QD + h * HD], k, v, KD, batch[t].pos + 1, HD, attn_scale_, scratch,
+        kr.attention(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
                      &ws.attn[size_t(t) * QD + h * HD]);
       }
     }

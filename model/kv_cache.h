@@ -2,7 +2,10 @@
 // Stored as F32 (KvType::kF32, numerics version 1; the golden reference also
 // uses an F32 cache) or as F16 (kF16, numerics version 2: each key and value
 // rounded to F16 when stored, half the memory and half the bytes attention
-// reads per token), the same in every path. Laid out [layer][slot][pos][kv_dim];
+// reads per token), the same in every path. Laid out
+// [layer][slot][kv head][pos][head_dim], so that one head's keys (and values)
+// are contiguous rows: attention streams them without striding over the other
+// heads;
 // pages are touched only when positions are used, so memory grows with the
 // tokens actually evaluated.
 #pragma once
@@ -41,7 +44,8 @@ class KvCache {
   static size_t bytes_per_slot(const Model& model, int n_ctx, KvType type = KvType::kF32);
   static size_t element_bytes(KvType type) { return type == KvType::kF32 ? sizeof(float) : sizeof(uint16_t); }
 
-  // Internal (Model): pointers to position 0 of (layer, slot), of the cache's type.
+  // Internal (Model): pointers to (layer, slot), of the cache's type; head h's
+  // row for position p is at + (h * n_ctx + p) * head_dim.
   float* k(int layer, int slot) { return reinterpret_cast<float*>(k_.get()) + offset(layer, slot); }
   float* v(int layer, int slot) { return reinterpret_cast<float*>(v_.get()) + offset(layer, slot); }
   uint16_t* k16(int layer, int slot) { return reinterpret_cast<uint16_t*>(k_.get()) + offset(layer, slot); }
