@@ -45,7 +45,7 @@ constexpr OptionDef kOptions[] = {
     {Opt::kContext, 0, "context", "N", cmd_bit(C::kCompress) | kMeasure,
      "tokens of context the model sees (default: the level's; -9: min(model's, 512))"},
     {Opt::kFrameBytes, 0, "frame-bytes", "N", cmd_bit(C::kCompress) | cmd_bit(C::kScore),
-     "target frame size, K/M suffixes (default: the level's; -9: input size / 8 within 16K .. 64K, 64K from a pipe)"},
+     "target frame size, K/M suffixes (default: the level's; -9: input size / 64 within 16K .. 64K, 64K from a pipe)"},
     {Opt::kMaxFrame, 0, "max-frame", "N", kCodec,
      "largest frame to decode, K/M suffixes (default 4M: the largest frame compress writes; a bound on the work a forged file can buy)"},
     {Opt::kAdapt, 0, "adapt", nullptr, cmd_bit(C::kCompress) | kMeasure,

@@ -64,7 +64,7 @@ const CommandDef& command_def(Command c);
 struct LevelSettings {
   int level;
   uint32_t context;      // tokens of context, at most the model's; 0: the default (min(model's, 512))
-  uint64_t frame_bytes;  // 0: the default (codec::default_frame_bytes: input size / 8 within 16 .. 64 KiB)
+  uint64_t frame_bytes;  // 0: the default (codec::default_frame_bytes: input size / 64 within 16 .. 64 KiB)
   bool adapt;            // the adaptive predictor (match model + n-gram mixing)
 };
 constexpr int kMinLevel = 1, kMaxLevel = 19, kDefaultLevel = 9;

@@ -49,7 +49,9 @@ class Decoder {
   std::span<const int32_t> tokens(size_t q) const { return preds_[q].history(); }
 
  private:
-  static constexpr int kMaxSlots = 64;
+  // Frames decoded side by side at most (within codec/limits.h's budgets):
+  // more of them share each step's weight reads. A 5 MB input has 80 frames.
+  static constexpr int kMaxSlots = 128;
   const model::Model& model_;
   EvalSettings s_;
   ThreadPool& pool_;
