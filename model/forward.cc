@@ -117,34 +117,28 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       // contiguous chunks the threads get carry similar causal work (a frame's
       // late tokens attend to many more keys than its early ones).
       const size_t r = i / c.n_head;
-      const auto [t0, count] = runs[r % 2 == 0 ? r / 2 : runs.size() - 1 - r / 2];
+      const std::pair<int, int>& run = runs[r % 2 == 0 ? r / 2 : runs.size() - 1 - r / 2];
+      const int t0 = run.first, count = run.second;
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
       const BatchEntry& be = batch[t0];
-      // Head kvh's keys and values: contiguous rows of HD (kv_cache.h).
+      // Head kvh's keys and values: contiguous rows of HD (kv_cache.h), F32
+      // or F16 with the kernels for that cache.
       const size_t head = static_cast<size_t>(kvh) * cache.n_ctx() * HD;
-      if (f16) {
-        const uint16_t* k = cache.k16(il, be.slot) + head;
-        const uint16_t* v = cache.v16(il, be.slot) + head;
-        if (count == 4 && kr.attention4_f16 &&
-            kr.attention4_f16(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
-                              &ws.attn[size_t(t0) * QD + h * HD], QD))
-          continue;
+      auto attend = [&](const auto* k, const auto* v, auto attention4, auto attention) {
+        if (count == 4 && attention4 &&
+            attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
+                       &ws.attn[size_t(t0) * QD + h * HD], QD))
+          return;
         for (int t = t0; t < t0 + count; ++t) {
-          kr.attention_f16(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
-                           &ws.attn[size_t(t) * QD + h * HD]);
+          attention(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
+                    &ws.attn[size_t(t) * QD + h * HD]);
         }
-        continue;
-      }
-      const float* k = cache.k(il, be.slot) + head;
-      const float* v = cache.v(il, be.slot) + head;
-      if (count == 4 && kr.attention4 &&
-          kr.attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
-                        &ws.attn[size_t(t0) * QD + h * HD], QD))
-        continue;
-      for (int t = t0; t < t0 + count; ++t) {
-        kr.attention(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
-                     &ws.attn[size_t(t) * QD + h * HD]);
+      };
+      if (f16) {
+        attend(cache.k16(il, be.slot) + head, cache.v16(il, be.slot) + head, kr.attention4_f16, kr.attention_f16);
+      } else {
+        attend(cache.k(il, be.slot) + head, cache.v(il, be.slot) + head, kr.attention4, kr.attention);
       }
     }
   });
