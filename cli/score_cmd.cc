@@ -2,7 +2,7 @@
 // writing an archive (codec/scorer.h). The headline bits are the model's own,
 // over every token: bits/char is LLMZip's entropy upper bound
 // H_ub = (1/N_c) sum -log2 q(x_i). Beside them: the coder's bits (the adaptive
-// predictor, what `ac` spends) and the container's (what compress writes).
+// predictor, what `ac` spends) and the container's with the model's coding alone.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -145,7 +145,8 @@ int run_score(const Args& a) {
   std::printf("model: %s (%s)\n%s", printable(m.name).c_str(), printable(m.path).c_str(), t.to_text().c_str());
   std::printf(
       "bits are the model's own (bits/char is LLMZip's entropy bound H_ub); coder: the adaptive predictor the ac\n"
-      "coder uses; container: what compress writes (frames the coder would expand stored at 8 bits/byte).\n");
+      "coder uses; container: the coder's bits, frames it would expand stored at 8 bits/byte (compress can\n"
+      "write less: it also tries lzma, brotli, zstd and the CR LF and tab transforms on every frame).\n");
   return rc;
 }
 
