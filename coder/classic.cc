@@ -70,6 +70,20 @@ Result<std::string> lzma_encode(std::string_view in, Effort effort) {
   return extreme->size() <= normal->size() ? std::move(extreme) : std::move(normal);
 }
 
+// The output of a classic decoder: room for the size the frame header records,
+// not initialised, so that pages are touched only as the decoder writes them.
+// A forged size with a short stream then costs what the stream decodes to,
+// not what the header claims (a std::string would zero all of it first).
+class OutputBuffer {
+ public:
+  explicit OutputBuffer(uint64_t n) : p_(new uint8_t[n ? n : 1]) {}
+  uint8_t* data() { return p_.get(); }
+  std::string take(uint64_t n) const { return std::string(reinterpret_cast<const char*>(p_.get()), n); }
+
+ private:
+  std::unique_ptr<uint8_t[]> p_;
+};
+
 Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
   lzma_options_lzma opt{};
   opt.dict_size = lzma_dict_size(n);
@@ -78,11 +92,11 @@ Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
   if (lzma_raw_decoder(&s, filters) != LZMA_OK) return Status(ErrorCode::kInternal, "lzma decoder: cannot initialise");
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
   // One byte of room beyond n: a stream that writes it is longer than the frame.
-  std::string out(n + 1, '\0');
+  OutputBuffer out(n + 1);
   s.next_in = reinterpret_cast<const uint8_t*>(payload.data());
   s.avail_in = payload.size();
-  s.next_out = reinterpret_cast<uint8_t*>(out.data());
-  s.avail_out = out.size();
+  s.next_out = out.data();
+  s.avail_out = n + 1;
   // liblzma answers LZMA_BUF_ERROR when the input ends before the end marker.
   lzma_ret r;
   do r = lzma_code(&s, LZMA_FINISH);
@@ -92,8 +106,7 @@ Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
   if (s.avail_in != 0) return corrupt(Classic::kLzma, std::to_string(s.avail_in) + " bytes after the end of the stream");
   if (s.total_out != n)
     return corrupt(Classic::kLzma, "decodes to " + std::to_string(s.total_out) + " bytes, the frame has " + std::to_string(n));
-  out.resize(n);
-  return out;
+  return out.take(n);
 }
 
 Result<std::string> brotli_encode(std::string_view in, Effort effort) {
@@ -111,10 +124,10 @@ Result<std::string> brotli_decode(std::string_view payload, uint64_t n) {
   std::unique_ptr<BrotliDecoderState, void (*)(BrotliDecoderState*)> d(
       BrotliDecoderCreateInstance(nullptr, nullptr, nullptr), BrotliDecoderDestroyInstance);
   if (!d) return Status(ErrorCode::kInternal, "brotli decoder: cannot initialise");
-  std::string out(n + 1, '\0');  // as for lzma: one byte of room to notice a longer stream
+  OutputBuffer out(n + 1);  // as for lzma: one byte of room to notice a longer stream
   size_t avail_in = payload.size(), avail_out = n + 1;
   const uint8_t* next_in = reinterpret_cast<const uint8_t*>(payload.data());
-  uint8_t* next_out = reinterpret_cast<uint8_t*>(out.data());
+  uint8_t* next_out = out.data();
   const BrotliDecoderResult r = BrotliDecoderDecompressStream(d.get(), &avail_in, &next_in, &avail_out, &next_out, nullptr);
   switch (r) {
     case BROTLI_DECODER_RESULT_SUCCESS: break;
@@ -130,8 +143,7 @@ Result<std::string> brotli_decode(std::string_view payload, uint64_t n) {
     return corrupt(Classic::kBrotli, avail_out == 0 ? "decodes to more than the frame's " + std::to_string(n) + " bytes"
                                                     : "decodes to " + std::to_string(n + 1 - avail_out) +
                                                           " bytes, the frame has " + std::to_string(n));
-  out.resize(n);
-  return out;
+  return out.take(n);
 }
 
 Result<std::string> zstd_encode(std::string_view in, Effort effort) {
@@ -163,7 +175,7 @@ Result<std::string> zstd_decode(std::string_view payload, uint64_t n) {
   if (!d) return Status(ErrorCode::kInternal, "zstd decoder: cannot initialise");
   // One-shot decoding writes into `out` and uses it as the window: the memory
   // is n bytes whatever window size the frame header claims.
-  std::string out(n, '\0');
+  OutputBuffer out(n);
   const size_t r = ZSTD_decompressDCtx(d.get(), out.data(), n, payload.data(), payload.size());
   if (ZSTD_isError(r)) {
     if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
@@ -171,7 +183,7 @@ Result<std::string> zstd_decode(std::string_view payload, uint64_t n) {
     return corrupt(Classic::kZstd, std::string("damaged frame (") + ZSTD_getErrorName(r) + ")");
   }
   if (r != n) return corrupt(Classic::kZstd, "decodes to " + std::to_string(r) + " bytes, the frame has " + std::to_string(n));
-  return out;
+  return out.take(n);
 }
 
 }  // namespace
