@@ -19,6 +19,10 @@ namespace {
 
 // Original bytes held by one group of frames (untrusted headers choose the sizes).
 constexpr uint64_t kGroupBytesBudget = uint64_t(256) << 20;
+// Frames of any kind in one group: its classic and stored frames wait there
+// until the group's coded frames are done (file order), so a stream of them
+// is written 256 frames at a time.
+constexpr size_t kMaxGroupFrames = 256;
 
 // Adds "<where>: " to a coder error.
 
@@ -95,12 +99,13 @@ Result<CodedFrame> open_coded_frame(container::StreamReader::Frame& f, std::stri
 }
 
 // Reads the next group of frames (each frame checksum verified): at most
-// max_coded coded frames, 4 * max_coded in all, about kGroupBytesBudget
-// original bytes. Sets *at_end after the index and footer.
+// max_coded coded frames, max(kMaxGroupFrames, max_coded) in all, about
+// kGroupBytesBudget original bytes. Sets *at_end after the index and footer.
 Status read_group(container::StreamReader& reader, const container::FileHeader& h, uint64_t max_frame,
                   size_t max_coded, size_t* frame_no, Group* g, bool* at_end) {
   uint64_t group_bytes = 0;
-  while (g->coded.size() < max_coded && g->coded_index.size() < 4 * max_coded && group_bytes < kGroupBytesBudget) {
+  const size_t max_frames = std::max(kMaxGroupFrames, max_coded);
+  while (g->coded.size() < max_coded && g->coded_index.size() < max_frames && group_bytes < kGroupBytesBudget) {
     const uint64_t offset = reader.bytes_read();
     container::StreamReader::Frame f;
     auto more = reader.next(&f);
