@@ -357,14 +357,24 @@ inline __mmask16 first_lanes(int count) {
   return count >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
 }
 
-// 16 lane accumulators of a_i * b_i over n elements (padding: 0 * 0 = +0 terms).
-inline __m512 lane16_dot(const float* a, const float* b, int n) {
+// Keys and values of the cache, 16 at a time, as F32 (F16 ones converted exactly).
+inline __m512 load_kv16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load_kv16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512 load_kv16_masked(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+inline __m512 load_kv16_masked(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+
+// 16 lane accumulators of a_i * b_i over n elements (padding: 0 * 0 = +0 terms);
+// b may be F16 (a KV cache row), converted exactly.
+template <typename B>
+inline __m512 lane16_dot(const float* a, const B* b, int n) {
   __m512 acc = _mm512_setzero_ps();
   int i = 0;
-  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), load_kv16(b + i)));
   if (i < n) {
     const __mmask16 m = first_lanes(n - i);
-    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
+    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), load_kv16_masked(b + i, m)));
   }
   return acc;
 }
@@ -456,26 +466,6 @@ inline float softmax_in_place(float* s, int n) {
 // Attention for a head size known at compile time (a multiple of 16): q and the
 // output accumulators live in registers, the per-key loops are unrolled. Same
 // operations in the same order as the generic version below.
-// Keys and values of the cache, 16 at a time, as F32 (F16 ones converted exactly).
-inline __m512 load_kv16(const float* p) { return _mm512_loadu_ps(p); }
-inline __m512 load_kv16(const uint16_t* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512 load_kv16_masked(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
-inline __m512 load_kv16_masked(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
-
-// lane16_dot with the second operand from the cache.
-template <typename KV>
-inline __m512 lane16_dot_kv(const float* a, const KV* b, int n) {
-  __m512 acc = _mm512_setzero_ps();
-  int i = 0;
-  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), load_kv16(b + i)));
-  if (i < n) {
-    const __mmask16 m = first_lanes(n - i);
-    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), load_kv16_masked(b + i, m)));
-  }
-  return acc;
-}
 
 template <int HD, typename KV>
 void attention_fixed(const float* q, const KV* k, const KV* v, size_t kv_stride, int n_keys, float scale,
@@ -612,12 +602,12 @@ void attention_kv(const float* q, const KV* k, const KV* v, size_t kv_stride, in
   // Scores, four keys per reduction.
   int j = 0;
   for (; j + 4 <= n_keys; j += 4) {
-    const __m128 s = _mm_mul_ps(tree16x4(lane16_dot_kv(q, k + j * kv_stride, hd), lane16_dot_kv(q, k + (j + 1) * kv_stride, hd),
-                                         lane16_dot_kv(q, k + (j + 2) * kv_stride, hd), lane16_dot_kv(q, k + (j + 3) * kv_stride, hd)),
+    const __m128 s = _mm_mul_ps(tree16x4(lane16_dot(q, k + j * kv_stride, hd), lane16_dot(q, k + (j + 1) * kv_stride, hd),
+                                         lane16_dot(q, k + (j + 2) * kv_stride, hd), lane16_dot(q, k + (j + 3) * kv_stride, hd)),
                                 _mm_set1_ps(scale));
     _mm_storeu_ps(scratch + j, s);
   }
-  for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot_kv(q, k + j * kv_stride, hd)) * scale;
+  for (; j < n_keys; ++j) scratch[j] = tree16(lane16_dot(q, k + j * kv_stride, hd)) * scale;
   // e_j = exp(s_j - m) and their 16-lane sum over j.
   const __m512 vsum = _mm512_set1_ps(softmax_in_place(scratch, n_keys));
   // o_d = sequential over j of o_d + e_j * v_j[d], vectorized over d.
