@@ -32,13 +32,13 @@ row() {
   cp "$f" "$work/$name"
   local t0 t1 t2
   t0=$(now)
-  "$exe" -q -f -t "$threads" ${LLMZIP_ARGS:-} -o "$work/$name.llmz" "$work/$name"
+  "$exe" -q -f -T "$threads" ${LLMZIP_ARGS:-} -o "$work/$name.llmz" "$work/$name"
   t1=$(now)
-  "$exe" -q -d -f -t "$threads" ${LLMZIP_ARGS:-} -o "$work/$name.out" "$work/$name.llmz"
+  "$exe" -q -d -f -T "$threads" ${LLMZIP_ARGS:-} -o "$work/$name.out" "$work/$name.llmz"
   t2=$(now)
   cmp -s "$work/$name" "$work/$name.out" || { echo "bench.sh: $name did not round-trip" >&2; exit 1; }
   local kinds
-  kinds=$("$exe" info --json "$work/$name.llmz" | python3 -c 'import json,sys; k=json.load(sys.stdin)["frame_kinds"]; print(" ".join(f"{n}:{c}" for n,c in k.items()))')
+  kinds=$("$exe" info --json "$work/$name.llmz" | python3 -c 'import json,sys; k=json.load(sys.stdin)["files"][0]["frame_kinds"]; print(" ".join(f"{n}:{c}" for n,c in k.items()))')
   local l x b z q
   l=$(size "$work/$name.llmz")
   x=$(xz -9e -c "$work/$name" | wc -c)
