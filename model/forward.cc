@@ -91,16 +91,16 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       rope_->apply(&ws.q[t * QD], c.n_head, HD, cs);
       rope_->apply(&ws.k[t * KD], c.n_head_kv, HD, cs);
       const BatchEntry& be = batch[t];
-      // Head-major (kv_cache.h): head h's row for this position.
+      // Each head's row for this position (the cache is head-major).
+      const size_t row = static_cast<size_t>(be.pos) * HD;
       for (int h = 0; h < c.n_head_kv; ++h) {
-        const size_t off = (static_cast<size_t>(h) * cache.n_ctx() + be.pos) * HD;
         const size_t src = t * KD + static_cast<size_t>(h) * HD;
         if (f16) {
-          to_cache_f16(&ws.k[src], HD, cache.k16(il, be.slot) + off);
-          to_cache_f16(&ws.v[src], HD, cache.v16(il, be.slot) + off);
+          to_cache_f16(&ws.k[src], HD, cache.k<uint16_t>(il, be.slot, h) + row);
+          to_cache_f16(&ws.v[src], HD, cache.v<uint16_t>(il, be.slot, h) + row);
         } else {
-          std::memcpy(cache.k(il, be.slot) + off, &ws.k[src], sizeof(float) * HD);
-          std::memcpy(cache.v(il, be.slot) + off, &ws.v[src], sizeof(float) * HD);
+          std::memcpy(cache.k<float>(il, be.slot, h) + row, &ws.k[src], sizeof(float) * HD);
+          std::memcpy(cache.v<float>(il, be.slot, h) + row, &ws.v[src], sizeof(float) * HD);
         }
       }
     }
@@ -122,9 +122,8 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       const int h = static_cast<int>(i % c.n_head);
       const int kvh = h / group;
       const BatchEntry& be = batch[t0];
-      // Head kvh's keys and values: contiguous rows of HD (kv_cache.h), F32
-      // or F16 with the kernels for that cache.
-      const size_t head = static_cast<size_t>(kvh) * cache.n_ctx() * HD;
+      // Head kvh's keys and values: contiguous rows of HD, F32 or F16 with the
+      // kernels for that cache.
       auto attend = [&](const auto* k, const auto* v, auto attention4, auto attention) {
         if (count == 4 && attention4 &&
             attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
@@ -136,9 +135,10 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
         }
       };
       if (f16) {
-        attend(cache.k16(il, be.slot) + head, cache.v16(il, be.slot) + head, kr.attention4_f16, kr.attention_f16);
+        attend(cache.k<uint16_t>(il, be.slot, kvh), cache.v<uint16_t>(il, be.slot, kvh), kr.attention4_f16,
+               kr.attention_f16);
       } else {
-        attend(cache.k(il, be.slot) + head, cache.v(il, be.slot) + head, kr.attention4, kr.attention);
+        attend(cache.k<float>(il, be.slot, kvh), cache.v<float>(il, be.slot, kvh), kr.attention4, kr.attention);
       }
     }
   });

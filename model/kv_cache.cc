@@ -12,12 +12,13 @@ KvCache::KvCache(const Model& model, int n_slots, int n_ctx, KvType type)
       n_slots_(n_slots),
       n_ctx_(n_ctx),
       kv_dim_(model.config().kv_dim()),
+      head_dim_(model.config().head_dim),
       n_values_(static_cast<size_t>(n_layer_) * n_slots * n_ctx * kv_dim_),
       // Default-initialised (not zeroed): untouched pages cost no memory, and a
-      // position is always written before it is read. (Floats, so that either
-      // type is aligned; halves use the first half.)
-      k_(new float[(n_values_ * element_bytes(type) + sizeof(float) - 1) / sizeof(float)]),
-      v_(new float[(n_values_ * element_bytes(type) + sizeof(float) - 1) / sizeof(float)]),
+      // position is always written before it is read. (operator new[] aligns
+      // for float.)
+      k_(new uint8_t[n_values_ * element_bytes(type)]),
+      v_(new uint8_t[n_values_ * element_bytes(type)]),
       len_(n_slots, 0) {
   assert(n_slots >= 1 && n_ctx >= 1);
 }

@@ -44,23 +44,30 @@ class KvCache {
   static size_t bytes_per_slot(const Model& model, int n_ctx, KvType type = KvType::kF32);
   static size_t element_bytes(KvType type) { return type == KvType::kF32 ? sizeof(float) : sizeof(uint16_t); }
 
-  // Internal (Model): pointers to (layer, slot), of the cache's type; head h's
-  // row for position p is at + (h * n_ctx + p) * head_dim.
-  float* k(int layer, int slot) { return reinterpret_cast<float*>(k_.get()) + offset(layer, slot); }
-  float* v(int layer, int slot) { return reinterpret_cast<float*>(v_.get()) + offset(layer, slot); }
-  uint16_t* k16(int layer, int slot) { return reinterpret_cast<uint16_t*>(k_.get()) + offset(layer, slot); }
-  uint16_t* v16(int layer, int slot) { return reinterpret_cast<uint16_t*>(v_.get()) + offset(layer, slot); }
+  // Internal (Model): keys and values of (layer, slot, kv head), position 0;
+  // position p's row of head_dim values is at + p * head_dim. T is the cache's
+  // element type: float for kF32, uint16_t (F16 bits) for kF16.
+  template <typename T>
+  T* k(int layer, int slot, int head) {
+    return reinterpret_cast<T*>(k_.get()) + offset(layer, slot, head);
+  }
+  template <typename T>
+  T* v(int layer, int slot, int head) {
+    return reinterpret_cast<T*>(v_.get()) + offset(layer, slot, head);
+  }
   int kv_dim() const { return kv_dim_; }
   void set_length(int slot, int len) { len_[slot] = len; }
 
  private:
-  size_t offset(int layer, int slot) const {
-    return (static_cast<size_t>(layer) * n_slots_ + slot) * n_ctx_ * kv_dim_;
+  // In values; kv_dim = n_head_kv * head_dim.
+  size_t offset(int layer, int slot, int head) const {
+    return ((static_cast<size_t>(layer) * n_slots_ + slot) * kv_dim_ + static_cast<size_t>(head) * head_dim_) *
+           n_ctx_;
   }
   KvType type_;
-  int n_layer_, n_slots_, n_ctx_, kv_dim_;
+  int n_layer_, n_slots_, n_ctx_, kv_dim_, head_dim_;
   size_t n_values_;
-  std::unique_ptr<float[]> k_, v_;  // F32: n_values_ floats; F16: n_values_ halves in the first half
+  std::unique_ptr<uint8_t[]> k_, v_;  // n_values_ elements of the type
   std::vector<int> len_;
 };
 

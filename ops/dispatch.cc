@@ -32,7 +32,10 @@ void attention_f16_by_conversion(void (*attention)(const float*, const float*, c
                                  float* out) {
   thread_local std::vector<float> kf, vf;
   const size_t n = static_cast<size_t>(n_keys) * static_cast<size_t>(hd);
-  if (kf.size() < n) kf.resize(n), vf.resize(n);
+  if (kf.size() < n) {
+    kf.resize(n);
+    vf.resize(n);
+  }
   for (int j = 0; j < n_keys; ++j) {
     to_f32(k + static_cast<size_t>(j) * kv_stride, hd, kf.data() + static_cast<size_t>(j) * hd);
     to_f32(v + static_cast<size_t>(j) * kv_stride, hd, vf.data() + static_cast<size_t>(j) * hd);
