@@ -167,7 +167,7 @@ TEST(Api, Versions) {
   EXPECT_STREQ(llmzip_version(), LLMZIP_VERSION_STRING);
   EXPECT_EQ(llmzip_version_number(), unsigned(LLMZIP_VERSION_NUMBER));
   EXPECT_EQ(llmzip_format_version(), unsigned(LLMZIP_FORMAT_VERSION));
-  EXPECT_EQ(LLMZIP_FORMAT_VERSION, 2);
+  EXPECT_EQ(LLMZIP_FORMAT_VERSION, 3);
   EXPECT_STREQ(llmzip_error_name(LLMZIP_ERROR_TRUNCATED), "truncated");
   EXPECT_STREQ(llmzip_error_name(LLMZIP_ERROR_MODEL_MISMATCH), "model_mismatch");
   EXPECT_STREQ(llmzip_error_name(99), "unknown");

@@ -42,6 +42,7 @@ codec::Params params_of(const Args& a) {
   p.threads = thread_count(a.threads);
   p.context = a.context ? a.context : lv.context;
   p.frame_bytes = a.frame_bytes ? a.frame_bytes : lv.frame_bytes;
+  p.frame_bytes_is_level = a.frame_bytes == 0;
   p.adapt = a.adapt.value_or(lv.adapt);
   p.max_frame_bytes = a.max_frame;
   p.method = *coder::parse_method(a.method);

@@ -33,6 +33,11 @@ struct Params {
   int threads = 1;            // worker threads (>= 1)
   uint32_t context = 0;       // tokens of context; 0 = min(model's n_ctx_train, kDefaultContext)
   uint64_t frame_bytes = 0;   // target frame size; 0 = default_frame_bytes()
+  // Compress: frame_bytes is a level's choice for text, so an input whose
+  // start is not text gets the long frames of binary_frame_bytes() instead,
+  // as it does with frame_bytes 0 (format.md section 4). When false, a
+  // nonzero frame_bytes holds for every input.
+  bool frame_bytes_is_level = false;
   coder::Method method = coder::Method::kArithmetic;
   // Fingerprint every frequency table (Stats::cdf_hash): the determinism check
   // made visible (`llmzip -v`). Costs a hash of n_vocab entries per token.
@@ -53,10 +58,15 @@ struct Params {
   uint64_t max_frame_bytes = 0;
 };
 constexpr uint32_t kDefaultContext = 512;
-// Default frame size (format.md section 4): input size / 8, at least 16 KiB
+// Default frame size (format.md section 4): input size / 64, at least 16 KiB
 // (and four context windows of text), at most 64 KiB (or those four windows);
 // the largest when the input size is unknown (a pipe).
 uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx);
+// The frame size of an input whose start is not text (format.md section 4):
+// its size within 64 KiB .. 64 MiB, 64 MiB when unknown. The frames are cut
+// from 256 KiB segments: runs of binary ones become classic frames of up to
+// this size, text between them frames of the text target.
+uint64_t binary_frame_bytes(int64_t input_size);
 // The largest frame default_frame_bytes() gives for a context of n_ctx tokens
 // (64 KiB, or 4 bytes a token when the context is larger): what a decoder
 // accepts without Params::max_frame_bytes.

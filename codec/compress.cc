@@ -9,6 +9,7 @@
 #include "codec/binary_detect.h"
 #include "codec/codec.h"
 #include "codec/evaluator.h"
+#include "codec/frame_kinds.h"
 #include "codec/frame_tokens.h"
 #include "codec/framing.h"
 #include "codec/text_transforms.h"
@@ -33,20 +34,13 @@ constexpr uint64_t kFastEffortBytes = 256 << 10;
 // at most a few seconds of classic coding, against a minute of model time.
 constexpr uint64_t kWholeInputBytes = 1 << 20;
 
-// Frame size for an input whose start is not text (format.md section 4): no
-// context window to fill, and the classic codecs gain from long frames.
-uint64_t binary_frame_bytes(int64_t input_size) {
-  if (input_size < 0) return uint64_t(1) << 20;
-  return std::clamp<uint64_t>(uint64_t(input_size), uint64_t(64) << 10, uint64_t(4) << 20);
-}
-
 // One frame of a group and what is known of it before the model runs.
 struct PlannedFrame {
   std::string_view bytes;                  // into the input buffer
   bool binary = false;                     // looks_binary: the model never sees it
   std::optional<TransformedText> tx;       // the text transforms of what the model codes
   int seq = -1;                            // its token sequence in Group::seqs, if the model codes it
-  std::array<std::string, 3> classic;      // payloads, indexed by coder::Classic
+  std::array<std::string, std::size(coder::kClassics)> classic;  // payloads, indexed by coder::Classic
 };
 
 struct Group {
@@ -59,14 +53,16 @@ struct Group {
 // transforms, tokens (kept only when the decoder's rule gives the text back
 // exactly), and the three classic payloads.
 Result<Group> plan_group(const std::vector<std::string_view>& frames, const tokenizer::Tokenizer& tok,
-                         bool space_prefix, bool detect_binary, ThreadPool& pool) {
+                         bool space_prefix, bool detect_binary, uint64_t text_target, ThreadPool& pool) {
   Group g;
   g.frames.resize(frames.size());
   std::vector<std::optional<std::vector<int32_t>>> toks(frames.size());
   LLMZIP_RETURN_IF_ERROR(pool.parallel_for_status(frames.size(), [&](size_t i, int) -> Status {
     PlannedFrame& f = g.frames[i];
     f.bytes = frames[i];
-    f.binary = detect_binary && looks_binary(f.bytes);
+    // A binary input's frames longer than the text target are binary, or
+    // text runs too short for the model (BinaryInputCutter): never coded.
+    f.binary = detect_binary && (f.bytes.size() > text_target || looks_binary(f.bytes));
     if (!f.binary) {
       f.tx = transform_text(f.bytes);
       toks[i] = tokenize_frame(tok, f.tx ? std::string_view(f.tx->text) : f.bytes, space_prefix);
@@ -80,16 +76,36 @@ Result<Group> plan_group(const std::vector<std::string_view>& frames, const toke
     return Status::ok();
   }));
   // The classic payloads, one task per (frame, codec): a single long binary
-  // frame still uses three threads.
+  // frame still uses several threads. Long binary frames (kFast) get brotli
+  // and one lzma: on them zstd's strong levels cost as much as lzma and lose
+  // to it (an executable: lzma 1.29 MB, zstd -17 1.39 MB), and the x86 branch
+  // converter, which is for machine code (11 % smaller at -9), is used where
+  // lzma -1 says it pays; the two probes run first, side by side. Shorter
+  // binary frames try lzma-x86 too; text frames never.
   constexpr size_t kCodecs = std::size(coder::kClassics);
+  auto effort_of = [](const PlannedFrame& f) {
+    return f.binary && f.bytes.size() >= kFastEffortBytes ? coder::Effort::kFast : coder::Effort::kMax;
+  };
+  std::vector<std::array<uint64_t, 2>> probe(frames.size(), {0, 0});  // lzma -1 sizes: plain, x86
+  LLMZIP_RETURN_IF_ERROR(pool.parallel_for_status(frames.size() * 2, [&](size_t task, int) -> Status {
+    const PlannedFrame& f = g.frames[task / 2];
+    if (effort_of(f) != coder::Effort::kFast) return Status::ok();
+    const coder::Classic c = task % 2 ? coder::Classic::kLzmaX86 : coder::Classic::kLzma;
+    auto payload = coder::classic_encode(c, f.bytes, coder::Effort::kQuick);
+    if (!payload) return payload.status();
+    probe[task / 2][task % 2] = payload->size();
+    return Status::ok();
+  }));
   LLMZIP_RETURN_IF_ERROR(pool.parallel_for_status(frames.size() * kCodecs, [&](size_t task, int) -> Status {
     PlannedFrame& f = g.frames[task / kCodecs];
     const coder::Classic c = coder::kClassics[task % kCodecs];
-    const coder::Effort effort =
-        f.binary && f.bytes.size() >= kFastEffortBytes ? coder::Effort::kFast : coder::Effort::kMax;
-    // On long binaries zstd's strong levels cost as much as lzma and lose to
-    // it (an executable: lzma 1.29 MB, zstd -17 1.39 MB): not tried.
-    if (effort == coder::Effort::kFast && c == coder::Classic::kZstd) return Status::ok();
+    const coder::Effort effort = effort_of(f);
+    if (c == coder::Classic::kLzmaX86 && !f.binary) return Status::ok();
+    if (effort == coder::Effort::kFast) {
+      const bool x86 = probe[task / kCodecs][1] < probe[task / kCodecs][0];
+      if (c == coder::Classic::kZstd || c == (x86 ? coder::Classic::kLzma : coder::Classic::kLzmaX86))
+        return Status::ok();
+    }
     auto payload = coder::classic_encode(c, f.bytes, effort);
     if (!payload) return payload.status();
     f.classic[size_t(c)] = std::move(payload).value();
@@ -123,10 +139,10 @@ uint64_t written_size(const Choice& c, uint64_t original_size) {
          container::varint_size(c.tokens);
 }
 
-// The frame kind for `f` (format.md section 3.1): the smallest of stored, lzma,
-// brotli, zstd and the model's payload `coded` (of `tokens` tokens; absent
+// The frame kind for `f` (format.md section 3.1): the smallest of stored, the
+// classic codecs' and the model's payload `coded` (of `tokens` tokens; absent
 // when the model did not code the frame). Ties go to the kind cheaper to
-// decode: stored, zstd, brotli, lzma, then the model.
+// decode: stored, zstd, brotli, lzma, lzma-x86, then the model.
 Choice choose_frame(PlannedFrame& f, std::optional<std::string> coded, uint64_t tokens) {
   const uint64_t n = f.bytes.size();
   Choice best{container::FrameKind::kStored, std::string(f.bytes), 0};
@@ -137,9 +153,8 @@ Choice choose_frame(PlannedFrame& f, std::optional<std::string> coded, uint64_t 
     const uint64_t size = written_size(c, n);
     if (size < best_size) best = std::move(c), best_size = size;
   };
-  consider({container::FrameKind::kZstd, std::move(f.classic[size_t(coder::Classic::kZstd)])});
-  consider({container::FrameKind::kBrotli, std::move(f.classic[size_t(coder::Classic::kBrotli)])});
-  consider({container::FrameKind::kLzma, std::move(f.classic[size_t(coder::Classic::kLzma)])});
+  for (coder::Classic c : {coder::Classic::kZstd, coder::Classic::kBrotli, coder::Classic::kLzma, coder::Classic::kLzmaX86})
+    consider({frame_kind_of(c), std::move(f.classic[size_t(c)])});
   if (coded) {
     if (f.tx)
       consider({container::FrameKind::kTransformed, join_transformed_payload(*f.tx, *coded), tokens});
@@ -151,18 +166,16 @@ Choice choose_frame(PlannedFrame& f, std::optional<std::string> coded, uint64_t 
 
 // An input that fits in one group, written as a single classic frame, when
 // that is smaller than its frames' best kinds together (`per_frame` bytes):
-// a classic codec sees repeats across frames that the frames cannot. Binary
-// inputs are single frames already.
+// a classic codec sees repeats across frames that the frames cannot.
 std::optional<Choice> whole_input_choice(std::string_view input, uint64_t per_frame) {
   std::optional<Choice> best;
   uint64_t best_size = per_frame;
+  const bool binary = looks_binary(input);
   for (coder::Classic c : coder::kClassics) {
+    if (c == coder::Classic::kLzmaX86 && !binary) continue;
     auto payload = coder::classic_encode(c, input);
     if (!payload) continue;  // the per-frame choice stands
-    Choice ch{c == coder::Classic::kLzma     ? container::FrameKind::kLzma
-              : c == coder::Classic::kBrotli ? container::FrameKind::kBrotli
-                                             : container::FrameKind::kZstd,
-              std::move(payload).value()};
+    Choice ch{frame_kind_of(c), std::move(payload).value()};
     const uint64_t size = written_size(ch, input.size());
     if (size < best_size) best = std::move(ch), best_size = size;
   }
@@ -187,13 +200,18 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
     return Status::ok();
   };
   LLMZIP_RETURN_IF_ERROR(fill(kSampleBytes));
-  Params p = params;
-  if (p.frame_bytes == 0 && p.detect_binary && !buf.empty() && looks_binary(buf))
-    p.frame_bytes = binary_frame_bytes(in.size_hint());
-
+  const Params& p = params;
   auto hdr = make_header(m, p, in.size_hint());
   if (!hdr) return hdr.status();
   container::FileHeader& h = *hdr;
+  // Text frames' target; an input whose start is not text gets long frames
+  // (BinaryInputCutter), which the header's frame_bytes must allow.
+  const uint64_t text_target = h.frame_bytes;
+  const bool binary_input = p.detect_binary && (p.frame_bytes == 0 || p.frame_bytes_is_level) && !buf.empty() &&
+                            looks_binary(buf);
+  if (binary_input)
+    h.frame_bytes = uint32_t(std::min<uint64_t>(std::max<uint64_t>(text_target, binary_frame_bytes(in.size_hint())),
+                                                container::kMaxFrameOriginalSize));
   ThreadPool pool(std::max(1, p.threads));
   Evaluator ev(*m.model, eval_settings(h), pool);
 
@@ -215,19 +233,28 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
   };
 
   const uint64_t target = h.frame_bytes;
-  const size_t want = size_t(std::max(target + 1, std::min(target * (kGroupFrames + 1), kGroupBytes)));
+  size_t want = size_t(std::max(target + 1, std::min(target * (kGroupFrames + 1), kGroupBytes)));
+  std::optional<BinaryInputCutter> binary_cut;
+  if (binary_input) {
+    binary_cut.emplace(target, text_target);
+    want = std::max<size_t>(want, BinaryInputCutter::lookahead(target));
+  }
   for (;;) {
     LLMZIP_RETURN_IF_ERROR(fill(want));
     std::vector<std::string_view> frames;
     std::string_view rest(buf);
     while (frames.size() < kGroupFrames) {
-      const size_t len = next_frame_length(rest, target, eof);
+      const size_t len = binary_cut ? binary_cut->next(rest, eof) : next_frame_length(rest, target, eof);
       if (len == 0) break;
       frames.push_back(rest.substr(0, len));
       rest.remove_prefix(len);
     }
-    if (frames.empty()) break;
-    auto planned = plan_group(frames, *m.tokenizer, h.space_prefix(), p.detect_binary, pool);
+    if (frames.empty()) {
+      // A group's buffer holds more than a frame, so only the end stops it.
+      if (!eof) return Status(ErrorCode::kInternal, "compress: no frame cut from " + std::to_string(rest.size()) + " buffered bytes");
+      break;
+    }
+    auto planned = plan_group(frames, *m.tokenizer, h.space_prefix(), p.detect_binary, text_target, pool);
     if (!planned) return planned.status();
     Group& g = *planned;
 

@@ -7,6 +7,7 @@
 
 #include "codec/codec.h"
 #include "codec/decoder.h"
+#include "codec/frame_kinds.h"
 #include "codec/text_transforms.h"
 #include "coder/classic.h"
 #include "coder/frame_coder.h"
@@ -47,25 +48,20 @@ struct Group {
   std::vector<CodedFrame> coded;
 };
 
-// The kinds decoded without the model (format.md section 3.1): stored, lzma,
-// brotli, zstd. `f` is one of them; its bytes, checked against their checksum.
+// The kinds decoded without the model (format.md section 3.1): stored and the
+// classic codecs' (lzma, brotli, zstd, lzma-x86). `f` is one of them; its
+// bytes, checked against their checksum.
 Result<std::string> decode_plain_frame(container::StreamReader::Frame& f, const std::string& where) {
   std::string bytes;
-  switch (f.header.kind) {
-    case container::FrameKind::kStored: bytes = std::move(f.payload); break;
-    case container::FrameKind::kLzma:
-    case container::FrameKind::kBrotli:
-    case container::FrameKind::kZstd: {
-      const coder::Classic c = f.header.kind == container::FrameKind::kLzma     ? coder::Classic::kLzma
-                               : f.header.kind == container::FrameKind::kBrotli ? coder::Classic::kBrotli
-                                                                                : coder::Classic::kZstd;
-      // Bounded by the recorded original_size, itself bounded by frame_bytes.
-      auto d = coder::classic_decode(c, f.payload, f.header.original_size);
-      if (!d) return with_context(d.status(), where);
-      bytes = std::move(d).value();
-      break;
-    }
-    default: assert(false && "a coded kind");
+  if (f.header.kind == container::FrameKind::kStored) {
+    bytes = std::move(f.payload);
+  } else {
+    const std::optional<coder::Classic> c = classic_of(f.header.kind);
+    assert(c && "a coded kind");
+    // Bounded by the recorded original_size, itself bounded by frame_bytes.
+    auto d = coder::classic_decode(*c, f.payload, f.header.original_size);
+    if (!d) return with_context(d.status(), where);
+    bytes = std::move(d).value();
   }
   if (container::original_checksum(bytes) != f.header.original_checksum)
     return Status(ErrorCode::kChecksumMismatch, where + ": " + container::frame_kind_name(f.header.kind) +

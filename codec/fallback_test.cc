@@ -236,10 +236,10 @@ TEST_F(Fallback, TabIndentedCodeCostsLikeSpaces) {
   EXPECT_TRUE(*back == tabs);
 }
 
-// A binary input never reaches the model: every frame is detected, coded by a
-// classic codec at most as large as xz -9 would make it, in long frames (a
-// binary of 256 KiB or more gets the fast effort, codec/compress.cc: lzma -9,
-// not -9e).
+// A binary is one frame that never meets the model, coded as the smaller of
+// lzma and lzma-x86 at the fast effort (a binary of 256 KiB or more,
+// codec/compress.cc): machine code (this test's own executable) takes the
+// x86 branch converter and ends well below plain lzma -9 (xz -9's stream).
 TEST_F(Fallback, BinariesSkipTheModel) {
   std::string bin = testutil::read_file("/proc/self/exe").substr(0, 300000);
   Stats st;
@@ -247,11 +247,36 @@ TEST_F(Fallback, BinariesSkipTheModel) {
   EXPECT_EQ(st.tokens, 0u);
   EXPECT_EQ(st.binary_frames, st.frames);
   EXPECT_EQ(st.frames, 1u);  // one frame: the whole 300 KB
+  EXPECT_EQ(st.kind_frames[size_t(FrameKind::kLzmaX86)], 1u);
   const std::string lzma = *coder::classic_encode(coder::Classic::kLzma, bin, coder::Effort::kFast);
-  EXPECT_LE(z.size(), lzma.size() + 200);
+  const std::string x86 = *coder::classic_encode(coder::Classic::kLzmaX86, bin, coder::Effort::kFast);
+  EXPECT_LE(z.size(), x86.size() + 200);
+  EXPECT_LT(x86.size(), lzma.size() * 97 / 100);
   auto back = decompress_str(z);
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_TRUE(*back == bin);
+}
+
+// A binary input's frames are long (binary_frame_bytes) but the model still
+// codes none longer than the text target: with an exact frame size the
+// frames are what it says, with a level's they follow the binary rule.
+TEST_F(Fallback, BinaryInputsGetLongFramesUnlessTheSizeIsExact) {
+  std::mt19937 rng(8);
+  std::string noise(200000, '\0');
+  for (char& c : noise) c = char(rng());
+  Params level;
+  level.frame_bytes = 4096;  // a fast level's
+  level.frame_bytes_is_level = true;
+  Stats a, b;
+  const std::string za = compress_str(noise, level, &a);
+  EXPECT_EQ(a.frames, 1u);
+  Params exact = level;
+  exact.frame_bytes_is_level = false;
+  compress_str(noise, exact, &b);
+  EXPECT_GE(b.frames, (noise.size() + 4095) / 4096);  // frames of at most 4096 bytes
+  auto back = decompress_str(za);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(*back == noise);
 }
 
 // Text followed by binary data: the text frames go to the model, the binary

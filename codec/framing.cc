@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "codec/binary_detect.h"
+
 namespace llmzip::codec {
 
 size_t next_frame_length(std::string_view rest, uint64_t target, bool at_end) {
@@ -21,6 +23,44 @@ size_t next_frame_length(std::string_view rest, uint64_t target, bool at_end) {
     if (q == 0) break;
   }
   return target;
+}
+
+size_t BinaryInputCutter::next(std::string_view rest, bool at_end) {
+  if (rest.empty()) return 0;
+  if (text_left_ > 0) {
+    const size_t len = next_frame_length(rest.substr(0, text_left_), text_target_, true);
+    text_left_ -= len;
+    return len;
+  }
+  uint64_t classic = 0;  // the classic frame so far: up to the last binary segment
+  uint64_t text = 0;     // text segments since then
+  for (uint64_t pos = 0;;) {
+    if (pos == rest.size()) {  // the end of the input (or of the buffer)
+      if (!at_end) return 0;
+      return size_t(pos);      // a short text run at the end joins the classic frame
+    }
+    if (pos + std::min<uint64_t>(kSegmentBytes, rest.size() - pos) > max_bytes_) {
+      if (classic > 0) return size_t(classic);
+      // Fewer than kTextRunSegments text segments reach the limit (a limit
+      // below them, from a size hint the input outgrew): a frame of them.
+      return size_t(std::min<uint64_t>(max_bytes_, rest.size()));
+    }
+    if (pos + kSegmentBytes > rest.size() && !at_end) return 0;
+    const std::string_view seg = rest.substr(pos, kSegmentBytes);
+    pos += seg.size();
+    if (looks_binary(seg)) {
+      classic = pos, text = 0;
+      continue;
+    }
+    if (++text < kTextRunSegments) continue;
+    if (classic > 0) return size_t(classic);  // a long text run follows the classic frame
+    // A long text run starts here: it goes on to the next binary segment.
+    while (pos < rest.size() && (pos + kSegmentBytes <= rest.size() || at_end) &&
+           !looks_binary(rest.substr(pos, kSegmentBytes)))
+      pos += std::min<uint64_t>(kSegmentBytes, rest.size() - pos);
+    text_left_ = pos;
+    return next(rest, at_end);
+  }
 }
 
 std::vector<Window> context_windows(uint64_t n_tokens, uint32_t n_ctx, bool has_start) {

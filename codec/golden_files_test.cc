@@ -45,7 +45,8 @@ LoadedModel* GoldenFiles::model_ = nullptr;
 // The set is the one README.md lists: a missing file is a failure, not a skip.
 TEST_F(GoldenFiles, TheListedFilesArePresent) {
   const std::vector<std::string> want = {"v1_ac_adaptive", "v1_ac_pure",    "v1_empty_adaptive", "v1_rank-zlib_adaptive",
-                                         "v1_tbyt_pure",   "v2_binary",     "v2_mixed",          "v2_pure"};
+                                         "v1_tbyt_pure",   "v2_binary",     "v2_mixed",          "v2_pure",
+                                         "v3_binary"};
   const auto names = golden_names();
   for (const std::string& w : want) EXPECT_NE(std::find(names.begin(), names.end(), w), names.end()) << w;
 }

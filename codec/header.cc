@@ -23,8 +23,16 @@ uint64_t default_frame_bytes(int64_t input_size, uint32_t n_ctx) {
   return std::clamp<uint64_t>(uint64_t(input_size) / 64, lo, hi);
 }
 
-// The largest frame this encoder writes: levels -14..-19 (cli/args.cc) and
-// binary inputs (compress.cc) go up to 4 MiB.
+uint64_t binary_frame_bytes(int64_t input_size) {
+  // No context window to fill, and the classic codecs gain from long frames:
+  // as long as xz -9's dictionary.
+  constexpr uint64_t lo = uint64_t(64) << 10, hi = uint64_t(64) << 20;
+  if (input_size < 0) return hi;
+  return std::clamp<uint64_t>(uint64_t(input_size), lo, hi);
+}
+
+// The largest coded frame this encoder writes: levels -14..-19 (cli/args.cc)
+// go up to 4 MiB (binary frames are longer, but the model never codes them).
 uint64_t default_max_frame_bytes(uint32_t n_ctx) { return std::max<uint64_t>(uint64_t(4) << 20, uint64_t(4) * n_ctx); }
 
 Result<container::FileHeader> make_header(const LoadedModel& m, const Params& p, int64_t input_size) {

@@ -32,13 +32,26 @@ int brotli_window_bits(uint64_t n) {
   return bits;
 }
 
-Result<std::string> lzma_encode_preset(std::string_view in, uint32_t preset) {
+// The raw filter chain of a payload (format.md 7.4): LZMA2 alone, or for
+// lzma-x86 the x86 branch converter (start offset 0) in front of it. `opt`
+// must outlive the chain.
+struct LzmaChain {
+  lzma_filter f[3];
+  LzmaChain(Classic c, lzma_options_lzma* opt) {
+    int k = 0;
+    if (c == Classic::kLzmaX86) f[k++] = {LZMA_FILTER_X86, nullptr};
+    f[k++] = {LZMA_FILTER_LZMA2, opt};
+    f[k] = {LZMA_VLI_UNKNOWN, nullptr};
+  }
+};
+
+Result<std::string> lzma_encode_preset(Classic c, std::string_view in, uint32_t preset) {
   lzma_options_lzma opt;
-  if (lzma_lzma_preset(&opt, preset)) return failed(Classic::kLzma, "no preset " + std::to_string(preset));
+  if (lzma_lzma_preset(&opt, preset)) return failed(c, "no preset " + std::to_string(preset));
   opt.dict_size = lzma_dict_size(in.size());
-  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
+  const LzmaChain chain(c, &opt);
   lzma_stream s = LZMA_STREAM_INIT;
-  if (lzma_raw_encoder(&s, filters) != LZMA_OK) return failed(Classic::kLzma, "cannot initialise");
+  if (lzma_raw_encoder(&s, chain.f) != LZMA_OK) return failed(c, "cannot initialise");
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
   std::string out(in.size() + in.size() / 16 + 128, '\0');
   s.next_in = reinterpret_cast<const uint8_t*>(in.data());
@@ -48,7 +61,7 @@ Result<std::string> lzma_encode_preset(std::string_view in, uint32_t preset) {
   for (;;) {
     const lzma_ret r = lzma_code(&s, LZMA_FINISH);
     if (r == LZMA_STREAM_END) break;
-    if (r != LZMA_OK) return failed(Classic::kLzma, "code " + std::to_string(int(r)));
+    if (r != LZMA_OK) return failed(c, "code " + std::to_string(int(r)));
     if (s.avail_out == 0) {
       const size_t done = out.size();
       out.resize(done * 2);
@@ -61,11 +74,12 @@ Result<std::string> lzma_encode_preset(std::string_view in, uint32_t preset) {
 }
 
 // kMax: the smaller of presets 9e and 9 (the extreme search is not always
-// better, e.g. on executables); kFast: 9.
-Result<std::string> lzma_encode(std::string_view in, Effort effort) {
-  auto normal = lzma_encode_preset(in, 9);
+// better, e.g. on executables); kFast: 9; kQuick: 1.
+Result<std::string> lzma_encode(Classic c, std::string_view in, Effort effort) {
+  if (effort == Effort::kQuick) return lzma_encode_preset(c, in, 1);
+  auto normal = lzma_encode_preset(c, in, 9);
   if (!normal || effort == Effort::kFast) return normal;
-  auto extreme = lzma_encode_preset(in, 9 | LZMA_PRESET_EXTREME);
+  auto extreme = lzma_encode_preset(c, in, 9 | LZMA_PRESET_EXTREME);
   if (!extreme) return extreme;
   return extreme->size() <= normal->size() ? std::move(extreme) : std::move(normal);
 }
@@ -84,12 +98,13 @@ class OutputBuffer {
   std::unique_ptr<uint8_t[]> p_;
 };
 
-Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
+Result<std::string> lzma_decode(Classic c, std::string_view payload, uint64_t n) {
   lzma_options_lzma opt{};
   opt.dict_size = lzma_dict_size(n);
-  const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, nullptr}};
+  const LzmaChain chain(c, &opt);
   lzma_stream s = LZMA_STREAM_INIT;
-  if (lzma_raw_decoder(&s, filters) != LZMA_OK) return Status(ErrorCode::kInternal, "lzma decoder: cannot initialise");
+  if (lzma_raw_decoder(&s, chain.f) != LZMA_OK)
+    return Status(ErrorCode::kInternal, std::string(classic_name(c)) + " decoder: cannot initialise");
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
   // One byte of room beyond n: a stream that writes it is longer than the frame.
   OutputBuffer out(n + 1);
@@ -101,18 +116,18 @@ Result<std::string> lzma_decode(std::string_view payload, uint64_t n) {
   lzma_ret r;
   do r = lzma_code(&s, LZMA_FINISH);
   while (r == LZMA_OK && s.avail_out > 0);
-  if (s.total_out > n) return corrupt(Classic::kLzma, "decodes to more than the frame's " + std::to_string(n) + " bytes");
-  if (r != LZMA_STREAM_END) return corrupt(Classic::kLzma, "damaged stream (liblzma code " + std::to_string(int(r)) + ")");
-  if (s.avail_in != 0) return corrupt(Classic::kLzma, std::to_string(s.avail_in) + " bytes after the end of the stream");
+  if (s.total_out > n) return corrupt(c, "decodes to more than the frame's " + std::to_string(n) + " bytes");
+  if (r != LZMA_STREAM_END) return corrupt(c, "damaged stream (liblzma code " + std::to_string(int(r)) + ")");
+  if (s.avail_in != 0) return corrupt(c, std::to_string(s.avail_in) + " bytes after the end of the stream");
   if (s.total_out != n)
-    return corrupt(Classic::kLzma, "decodes to " + std::to_string(s.total_out) + " bytes, the frame has " + std::to_string(n));
+    return corrupt(c, "decodes to " + std::to_string(s.total_out) + " bytes, the frame has " + std::to_string(n));
   return out.take(n);
 }
 
 Result<std::string> brotli_encode(std::string_view in, Effort effort) {
   std::string out(BrotliEncoderMaxCompressedSize(in.size()), '\0');
   size_t size = out.size();
-  const int quality = effort == Effort::kMax ? BROTLI_MAX_QUALITY : 9;
+  const int quality = effort == Effort::kMax ? BROTLI_MAX_QUALITY : effort == Effort::kFast ? 7 : 1;
   if (!BrotliEncoderCompress(quality, brotli_window_bits(in.size()), BROTLI_MODE_GENERIC, in.size(),
                              reinterpret_cast<const uint8_t*>(in.data()), &size, reinterpret_cast<uint8_t*>(out.data())))
     return failed(Classic::kBrotli, "BrotliEncoderCompress failed");
@@ -151,7 +166,8 @@ Result<std::string> zstd_encode(std::string_view in, Effort effort) {
   if (!c) return failed(Classic::kZstd, "cannot initialise");
   // No checksum, no content size, no dictionary id: the frame header records
   // the size and checksums the bytes (format.md 7.4).
-  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, effort == Effort::kMax ? ZSTD_maxCLevel() : 15);
+  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel,
+                         effort == Effort::kMax ? ZSTD_maxCLevel() : effort == Effort::kFast ? 15 : 1);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_contentSizeFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 0);
   ZSTD_CCtx_setParameter(c.get(), ZSTD_c_dictIDFlag, 0);
@@ -193,13 +209,15 @@ const char* classic_name(Classic c) {
     case Classic::kLzma: return "lzma";
     case Classic::kBrotli: return "brotli";
     case Classic::kZstd: return "zstd";
+    case Classic::kLzmaX86: return "lzma-x86";
   }
   return "unknown";
 }
 
 Result<std::string> classic_encode(Classic c, std::string_view in, Effort effort) {
   switch (c) {
-    case Classic::kLzma: return lzma_encode(in, effort);
+    case Classic::kLzma:
+    case Classic::kLzmaX86: return lzma_encode(c, in, effort);
     case Classic::kBrotli: return brotli_encode(in, effort);
     case Classic::kZstd: return zstd_encode(in, effort);
   }
@@ -208,7 +226,8 @@ Result<std::string> classic_encode(Classic c, std::string_view in, Effort effort
 
 Result<std::string> classic_decode(Classic c, std::string_view payload, uint64_t original_size) {
   switch (c) {
-    case Classic::kLzma: return lzma_decode(payload, original_size);
+    case Classic::kLzma:
+    case Classic::kLzmaX86: return lzma_decode(c, payload, original_size);
     case Classic::kBrotli: return brotli_decode(payload, original_size);
     case Classic::kZstd: return zstd_decode(payload, original_size);
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -31,7 +32,7 @@ std::string random_bytes(size_t n, uint32_t seed) {
 
 TEST(Classic, RoundTripsTextRandomAndTinyInputs) {
   for (Classic c : kClassics) {
-    for (Effort e : {Effort::kMax, Effort::kFast}) {
+    for (Effort e : {Effort::kMax, Effort::kFast, Effort::kQuick}) {
       for (const std::string& in : {std::string("x"), std::string(1000, 'a'), prose(50000), random_bytes(3000, 1)}) {
         SCOPED_TRACE(std::string(classic_name(c)) + " " + std::to_string(in.size()));
         auto p = classic_encode(c, in, e);
@@ -54,6 +55,29 @@ TEST(Classic, CompressesLikeTheTools) {
     EXPECT_LT(classic_encode(c, text)->size(), text.size() * 16 / 100);
     EXPECT_LT(classic_encode(c, noise)->size(), noise.size() + 64);
   }
+}
+
+// The x86 branch converter pays on machine code (this test's executable),
+// and costs next to nothing on other data.
+TEST(Classic, LzmaX86PaysOnMachineCode) {
+  std::string exe;
+  if (FILE* f = std::fopen("/proc/self/exe", "rb")) {
+    char buf[1 << 16];
+    size_t n;
+    while (exe.size() < (1u << 20) && (n = std::fread(buf, 1, sizeof buf, f)) > 0) exe.append(buf, n);
+    std::fclose(f);
+  }
+  ASSERT_GT(exe.size(), 100000u);
+  for (Effort e : {Effort::kFast, Effort::kQuick}) {
+    const size_t plain = classic_encode(Classic::kLzma, exe, e)->size();
+    const size_t x86 = classic_encode(Classic::kLzmaX86, exe, e)->size();
+    EXPECT_LT(x86, plain * 97 / 100) << int(e);
+  }
+  const std::string text = prose(50000);
+  EXPECT_LE(classic_encode(Classic::kLzmaX86, text)->size(), classic_encode(Classic::kLzma, text)->size() + 16);
+  auto d = classic_decode(Classic::kLzmaX86, *classic_encode(Classic::kLzmaX86, exe, Effort::kQuick), exe.size());
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_TRUE(*d == exe);
 }
 
 TEST(Classic, RejectsDamagedPayloads) {

@@ -179,7 +179,7 @@ TEST(Container, ByteLayoutFollowsTheSpec) {
   const std::string f = build(h, frames);
   const uint8_t* p = u8(f);
   EXPECT_EQ(std::memcmp(p, "\x89LLMZ\r\n\x1a", 8), 0);
-  EXPECT_EQ(load_le16(p + 8), 2);
+  EXPECT_EQ(load_le16(p + 8), 3);
   EXPECT_EQ(load_le16(p + 10), 76 + 11);
   EXPECT_EQ(load_le32(p + 12), 1u);
   EXPECT_EQ(p[16], 0);
@@ -332,7 +332,7 @@ TEST(Container, BadFileTable) {
   } cases[] = {
       {"empty file", "", ErrorCode::kTruncated},
       {"not llmz", std::string(200, 'a'), ErrorCode::kBadMagic},
-      {"version 3", edit_header(good, 8, std::string("\x03\x00", 2)), ErrorCode::kUnsupportedVersion},
+      {"version 4", edit_header(good, 8, std::string("\x04\x00", 2)), ErrorCode::kUnsupportedVersion},
       {"version 0", edit_header(good, 8, std::string("\x00\x00", 2)), ErrorCode::kUnsupportedVersion},
       {"coder version 2", edit_header(good, 17, "\x02"), ErrorCode::kUnsupportedVersion},
       {"reserved flag", edit_header(good, 12, std::string("\x09\x00\x00\x00", 4)), ErrorCode::kCorrupt},
@@ -600,9 +600,9 @@ TEST(Container, FileDescriptorsThroughAPipe) {
   EXPECT_EQ(bad.write("x", 1).code(), ErrorCode::kIo);
 }
 
-// Format version 2's frame kinds: both readers return each with its fields
-// (token_count only for coded kinds, payload_size for all but stored).
-TEST(Container, Version2FrameKindsRoundTrip) {
+// The frame kinds of formats 2 and 3: both readers return each with its
+// fields (token_count only for coded kinds, payload_size for all but stored).
+TEST(Container, FrameKindsRoundTrip) {
   const FileHeader h = test_header();
   std::string out;
   StringSink sink(&out);
@@ -617,10 +617,11 @@ TEST(Container, Version2FrameKindsRoundTrip) {
             {FrameKind::kZstd, "z", "zstd payload longer than its bytes", 0},
             {FrameKind::kTransformed, "a\r\nb\r\n", std::string("\x01\x02\xaa", 3), 4},
             {FrameKind::kCoded, "plain", "", 2},
-            {FrameKind::kStored, "raw", "raw", 0}};
+            {FrameKind::kStored, "raw", "raw", 0},
+            {FrameKind::kLzmaX86, "\xe8\x01\x02\x03\x04", "X-payload", 0}};
   for (const K& k : ks) ASSERT_TRUE(w->add_frame(k.kind, k.original, k.tokens, k.payload).is_ok()) << int(k.kind);
   ASSERT_TRUE(w->finish().is_ok());
-  EXPECT_EQ(load_le16(u8(out) + 8), 2);
+  EXPECT_EQ(load_le16(u8(out) + 8), 3);
   // A coded-kind header has 3 varints, lzma/brotli/zstd 2, stored 1.
   EXPECT_EQ(out[87], 2);
   FrameHeader zstd{FrameKind::kZstd, 100, 0, 200}, lf{FrameKind::kTransformed, 100, 30, 20};
@@ -629,9 +630,9 @@ TEST(Container, Version2FrameKindsRoundTrip) {
 
   auto r = ArchiveReader::open(u8(out), out.size(), "t.llmz");
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(r->header().format_version, 2);
-  ASSERT_EQ(r->frame_count(), 6u);
-  for (size_t i = 0; i < 6; ++i) {
+  EXPECT_EQ(r->header().format_version, 3);
+  ASSERT_EQ(r->frame_count(), std::size(ks));
+  for (size_t i = 0; i < std::size(ks); ++i) {
     auto f = r->frame(i);
     ASSERT_TRUE(f.is_ok()) << f.status().to_string();
     EXPECT_EQ(f->header.kind, ks[i].kind);
@@ -667,6 +668,37 @@ TEST(Container, Version1FilesHaveOnlyCodedAndStoredFrames) {
     EXPECT_EQ(s.code(), ErrorCode::kCorrupt) << s.to_string();
     EXPECT_NE(s.message().find("at byte 87"), std::string::npos) << s.to_string();
   }
+}
+
+// Kind 6 (lzma-x86) is format 3's: a version 2 writer refuses it and both
+// readers reject it in a version 2 file, by kind.
+TEST(Container, Version2FilesHaveNoLzmaX86Frames) {
+  FileHeader h = test_header();
+  h.format_version = 2;
+  std::string out;
+  StringSink sink(&out);
+  auto w = Writer::create(h, sink);
+  ASSERT_TRUE(w.is_ok());
+  EXPECT_EQ(w->add_frame(FrameKind::kLzmaX86, "abc", 0, "p").code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(w->add_frame(FrameKind::kLzma, "abc", 0, "p").is_ok());
+  ASSERT_TRUE(w->finish().is_ok());
+  EXPECT_TRUE(read_archive(out).is_ok());
+  EXPECT_EQ(out[87], 2);  // lzma and lzma-x86 headers have the same fields
+  std::string bad = out;
+  bad[87] = 6;
+  for (Status s : {read_archive(bad), read_stream(bad)}) {
+    EXPECT_EQ(s.code(), ErrorCode::kCorrupt) << s.to_string();
+    EXPECT_NE(s.message().find("0 ... 5"), std::string::npos) << s.to_string();
+  }
+  h.format_version = 3;
+  std::string good;
+  StringSink good_sink(&good);
+  auto w3 = Writer::create(h, good_sink);
+  ASSERT_TRUE(w3.is_ok());
+  ASSERT_TRUE(w3->add_frame(FrameKind::kLzmaX86, "abc", 0, "p").is_ok());
+  ASSERT_TRUE(w3->finish().is_ok());
+  EXPECT_TRUE(read_archive(good).is_ok());
+  EXPECT_TRUE(read_stream(good).is_ok());
 }
 
 TEST(Container, SinkErrorsPropagate) {

@@ -59,6 +59,7 @@ const char* frame_kind_name(FrameKind k) {
     case FrameKind::kLzma: return "lzma";
     case FrameKind::kBrotli: return "brotli";
     case FrameKind::kZstd: return "zstd";
+    case FrameKind::kLzmaX86: return "lzma-x86";
     case FrameKind::kTransformed: return "transformed";
   }
   return "unknown";

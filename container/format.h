@@ -1,4 +1,4 @@
-// The .llmz structures of docs/format.md (versions 1 and 2) and their byte encodings.
+// The .llmz structures of docs/format.md (versions 1 to 3) and their byte encodings.
 //
 // serialize_*() writes a structure exactly as the spec's tables say (asserting
 // that the caller's values are valid). parse_*() validates untrusted bytes:
@@ -20,9 +20,10 @@
 
 namespace llmzip::container {
 
-// Writers write version 2; readers read 1 and 2. Version 2 adds the frame
-// kinds lzma, brotli, zstd and transformed; nothing else differs.
-inline constexpr uint16_t kFormatVersion = 2;
+// Writers write version 3; readers read 1 to 3. Version 2 adds the frame
+// kinds lzma, brotli, zstd and transformed, version 3 the kind lzma-x86;
+// nothing else differs.
+inline constexpr uint16_t kFormatVersion = 3;
 inline constexpr uint16_t kMinFormatVersion = 1;
 inline constexpr uint8_t kCoderVersion = 1;
 
@@ -67,17 +68,21 @@ enum class FrameKind : uint8_t {
   kBrotli = 3,   // payload = a brotli stream of the original bytes
   kZstd = 4,     // payload = one Zstandard frame of the original bytes
   kTransformed = 5,  // coded after reversible text transforms: payload = their records + the method's payload
+  // Format version 3:
+  kLzmaX86 = 6,  // payload = a raw stream of the x86 branch converter + LZMA2
 };
-inline constexpr uint8_t kMaxFrameKind = 5;
+inline constexpr uint8_t kMaxFrameKind = 6;
 
-// Whether `kind` is a frame kind of format `version`.
-inline bool frame_kind_known(uint8_t kind, uint16_t version) {
-  return kind <= (version >= 2 ? kMaxFrameKind : uint8_t(FrameKind::kStored));
+// The largest frame kind of format `version`.
+inline constexpr uint8_t max_frame_kind(uint16_t version) {
+  return version >= 3 ? kMaxFrameKind : version == 2 ? uint8_t(FrameKind::kTransformed) : uint8_t(FrameKind::kStored);
 }
+// Whether `kind` is a frame kind of format `version`.
+inline bool frame_kind_known(uint8_t kind, uint16_t version) { return kind <= max_frame_kind(version); }
 // Coded frames (model tokens) record token_count; every kind but stored records payload_size.
 inline bool frame_kind_has_tokens(FrameKind k) { return k == FrameKind::kCoded || k == FrameKind::kTransformed; }
 inline bool frame_kind_has_payload_size(FrameKind k) { return k != FrameKind::kStored; }
-// "coded", "stored", "lzma", "brotli", "zstd", "transformed".
+// "coded", "stored", "lzma", "brotli", "zstd", "transformed", "lzma-x86".
 const char* frame_kind_name(FrameKind k);
 
 struct FileHeader {

@@ -200,7 +200,7 @@ Result<bool> StreamReader::next(Frame* frame) {
   if (!frame_kind_known(kind, header_.format_version))
     return format_error(ErrorCode::kCorrupt, name_, start,
                         "byte " + str(kind) + ": expected a frame (kind 0 ... " +
-                            str(header_.format_version >= 2 ? kMaxFrameKind : 1) + ") or the index (LZIX)");
+                            str(max_frame_kind(header_.format_version)) + ") or the index (LZIX)");
   std::string hb(1, char(kind));
   const int varints = 1 + frame_kind_has_tokens(FrameKind(kind)) + frame_kind_has_payload_size(FrameKind(kind));
   for (int i = 0; i < varints; ++i) LLMZIP_RETURN_IF_ERROR(read_varint_bytes(&hb, "a frame header"));

@@ -10,7 +10,8 @@
 # smallest of xz, brotli, zstd), llmzip/best_classic, llmzip/zpaq, the frame
 # kinds llmzip wrote, llmzip's compression and decompression seconds.
 # Environment: LLMZIP_EXE (default build/cli/llmzip), LLMZIP_BENCH_THREADS
-# (default 2), LLMZIP_ARGS (extra llmzip options, e.g. -m MODEL).
+# (default 2), LLMZIP_ARGS (extra llmzip options, e.g. -m MODEL),
+# LLMZIP_BENCH_ZPAQ=0 (no zpaq column: its -m5 takes minutes on large files).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 exe="${LLMZIP_EXE:-$root/build/cli/llmzip}"
@@ -44,8 +45,11 @@ row() {
   x=$(xz -9e -c "$work/$name" | wc -c)
   b=$(brotli -q 11 -c "$work/$name" | wc -c)
   z=$(zstd -q --ultra -22 -c "$work/$name" | wc -c)
-  (cd "$work" && rm -f q.zpaq && zpaq a q.zpaq "$name" -m5 >/dev/null 2>&1)
-  q=$(size "$work/q.zpaq")
+  q=0
+  if [ "${LLMZIP_BENCH_ZPAQ:-1}" != 0 ]; then
+    (cd "$work" && rm -f q.zpaq && zpaq a q.zpaq "$name" -m5 >/dev/null 2>&1)
+    q=$(size "$work/q.zpaq")
+  fi
   local best=$x
   [ "$b" -lt "$best" ] && best=$b
   [ "$z" -lt "$best" ] && best=$z
@@ -53,7 +57,8 @@ row() {
 import sys
 name, n, l, x, b, z, q, best, kinds, t0, t1, t2 = sys.argv[1:]
 n, l, x, b, z, q, best = map(int, (n, l, x, b, z, q, best))
-print(f"{name},{n},{l},{x},{b},{z},{q},{best},{l/best:.4f},{l/q:.4f},{kinds},"
+vs_q = f"{l/q:.4f}" if q else ""
+print(f"{name},{n},{l},{x},{b},{z},{q or ''},{best},{l/best:.4f},{vs_q},{kinds},"
       f"{float(t1)-float(t0):.2f},{float(t2)-float(t1):.2f}")
 PY
 }

@@ -65,7 +65,7 @@ extern "C" {
 #define LLMZIP_VERSION_NUMBER (LLMZIP_VERSION_MAJOR * 10000 + LLMZIP_VERSION_MINOR * 100 + LLMZIP_VERSION_PATCH)
 #define LLMZIP_VERSION_STRING "0.1.0"
 /* The .llmz format version this library writes (docs/format.md). */
-#define LLMZIP_FORMAT_VERSION 2
+#define LLMZIP_FORMAT_VERSION 3
 
 /* The library's version at run time ("0.1.0"), which may differ from the
  * header's when a program runs against a newer libllmzip.so.0. */
