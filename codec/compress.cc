@@ -34,6 +34,9 @@ constexpr uint64_t kFastEffortBytes = 256 << 10;
 // at most a few seconds of classic coding, against a minute of model time.
 constexpr uint64_t kWholeInputBytes = 1 << 20;
 
+// The x86 branch converter is for machine code: tried on binary frames only.
+bool worth_trying(coder::Classic c, bool binary) { return c != coder::Classic::kLzmaX86 || binary; }
+
 // One frame of a group and what is known of it before the model runs.
 struct PlannedFrame {
   std::string_view bytes;                  // into the input buffer
@@ -51,7 +54,7 @@ struct Group {
 
 // Plans the group's frames in parallel: binary detection, the text
 // transforms, tokens (kept only when the decoder's rule gives the text back
-// exactly), and the three classic payloads.
+// exactly), and the classic payloads.
 Result<Group> plan_group(const std::vector<std::string_view>& frames, const tokenizer::Tokenizer& tok,
                          bool space_prefix, bool detect_binary, uint64_t text_target, ThreadPool& pool) {
   Group g;
@@ -100,7 +103,7 @@ Result<Group> plan_group(const std::vector<std::string_view>& frames, const toke
     PlannedFrame& f = g.frames[task / kCodecs];
     const coder::Classic c = coder::kClassics[task % kCodecs];
     const coder::Effort effort = effort_of(f);
-    if (c == coder::Classic::kLzmaX86 && !f.binary) return Status::ok();
+    if (!worth_trying(c, f.binary)) return Status::ok();
     if (effort == coder::Effort::kFast) {
       const bool x86 = probe[task / kCodecs][1] < probe[task / kCodecs][0];
       if (c == coder::Classic::kZstd || c == (x86 ? coder::Classic::kLzma : coder::Classic::kLzmaX86))
@@ -172,7 +175,7 @@ std::optional<Choice> whole_input_choice(std::string_view input, uint64_t per_fr
   uint64_t best_size = per_frame;
   const bool binary = looks_binary(input);
   for (coder::Classic c : coder::kClassics) {
-    if (c == coder::Classic::kLzmaX86 && !binary) continue;
+    if (!worth_trying(c, binary)) continue;
     auto payload = coder::classic_encode(c, input);
     if (!payload) continue;  // the per-frame choice stands
     Choice ch{frame_kind_of(c), std::move(payload).value()};
@@ -184,7 +187,7 @@ std::optional<Choice> whole_input_choice(std::string_view input, uint64_t per_fr
 
 }  // namespace
 
-Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& params,
+Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Params& p,
                 const ProgressFn& progress, Stats* stats_out) {
   // The first bytes decide whether the input is text (format.md section 4).
   std::string buf;
@@ -200,7 +203,6 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
     return Status::ok();
   };
   LLMZIP_RETURN_IF_ERROR(fill(kSampleBytes));
-  const Params& p = params;
   auto hdr = make_header(m, p, in.size_hint());
   if (!hdr) return hdr.status();
   container::FileHeader& h = *hdr;
@@ -210,8 +212,7 @@ Status compress(const LoadedModel& m, ByteSource& in, ByteSink& out, const Param
   const bool binary_input = p.detect_binary && (p.frame_bytes == 0 || p.frame_bytes_is_level) && !buf.empty() &&
                             looks_binary(buf);
   if (binary_input)
-    h.frame_bytes = uint32_t(std::min<uint64_t>(std::max<uint64_t>(text_target, binary_frame_bytes(in.size_hint())),
-                                                container::kMaxFrameOriginalSize));
+    h.frame_bytes = uint32_t(std::max<uint64_t>(text_target, binary_frame_bytes(in.size_hint())));
   ThreadPool pool(std::max(1, p.threads));
   Evaluator ev(*m.model, eval_settings(h), pool);
 
