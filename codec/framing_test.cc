@@ -147,7 +147,9 @@ TEST(BinaryInputCutter, LongTextRunsAreTextFramesShortOnesJoinTheBinary) {
   // Every frame longer than the text target is binary as a whole.
   uint64_t off = 0;
   for (size_t len : lens) {
-    if (len > T) EXPECT_TRUE(looks_binary(std::string_view(in).substr(off, len))) << "frame at " << off;
+    if (len > T) {
+      EXPECT_TRUE(looks_binary(std::string_view(in).substr(off, len))) << "frame at " << off;
+    }
     off += len;
   }
 }
