@@ -284,6 +284,11 @@ TEST_F(Cli, InfoAndVersion) {
   Exec v = run(dir_, "--version");
   EXPECT_EQ(v.status, 0);
   EXPECT_EQ(v.out.rfind("llmzip ", 0), 0u) << v.out;
+  // The format it writes is the one the file's header carries (bytes 8-9, little-endian).
+  std::string head = slurp(dir_ + "/a.txt.llmz").substr(0, 10);
+  ASSERT_EQ(head.size(), 10u);
+  const unsigned written = static_cast<unsigned char>(head[8]) | static_cast<unsigned char>(head[9]) << 8;
+  EXPECT_NE(v.out.find("writes .llmz format " + std::to_string(written) + ","), std::string::npos) << v.out;
   Exec h = run(dir_, "--help");
   EXPECT_EQ(h.status, 0);
   EXPECT_NE(h.out.find("Usage"), std::string::npos);

@@ -10,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "codec/codec.h"
+#include "container/format.h"
+#include "model/model.h"
 #include "tokenizer/unicode.h"
 
 namespace llmzip::cli {
@@ -145,7 +147,9 @@ std::vector<std::string> expand_inputs(const Args& a, int* rc, size_t* n_skipped
 }
 
 void print_version() {
-  std::printf("llmzip %s (.llmz format 1)\n", LLMZIP_VERSION);
+  std::printf("llmzip %s (writes .llmz format %u, reads %u-%u; numerics %u)\n", LLMZIP_VERSION,
+              unsigned{container::kFormatVersion}, unsigned{container::kMinFormatVersion},
+              unsigned{container::kFormatVersion}, unsigned{model::kNumericsVersion});
 }
 
 }  // namespace llmzip::cli
