@@ -137,6 +137,22 @@ class Loader {
 
 }  // namespace
 
+void Model::pack_weights() {
+  // Every matrix a matmul reads (the embedding is only looked up, unless tied
+  // to the output); all or none, so speed does not depend on which fitted.
+  std::vector<ops::WeightMatrix*> all{&output_};
+  for (LayerWeights& lw : layers_)
+    for (ops::WeightMatrix* w : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) all.push_back(w);
+  size_t total = 0;
+  for (const ops::WeightMatrix* w : all) {
+    const size_t b = ops::PackedWeights::bytes_for(*w);
+    if (b == 0) return;
+    total += b;
+  }
+  if (total > kMaxPackedBytes) return;
+  for (ops::WeightMatrix* w : all) packed_.pack(*w);
+}
+
 Result<std::unique_ptr<Model>> Model::load(const gguf::GgufFile& file) {
   Result<ModelConfig> cr = read_config(file);
   if (!cr.is_ok()) return cr.status();
@@ -180,6 +196,7 @@ Result<std::unique_ptr<Model>> Model::load(const gguf::GgufFile& file) {
   }
   m->rope_.emplace(c.rope_dim, c.rope_neox, c.rope_freq_base, c.rope_freq_scale, std::move(factors));
   m->attn_scale_ = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  m->pack_weights();
   return m;
 }
 

@@ -64,6 +64,11 @@ class Model {
   static Result<std::unique_ptr<Model>> load(const gguf::GgufFile& file);
 
   const ModelConfig& config() const { return cfg_; }
+  // Bytes of weights packed at load for the active SIMD level's kernels (0:
+  // none; the kernels then pack per call). Only models whose packed copy
+  // stays within kMaxPackedBytes are packed.
+  size_t packed_bytes() const { return packed_.bytes(); }
+  static constexpr size_t kMaxPackedBytes = size_t{1} << 30;
   int n_vocab() const { return cfg_.n_vocab; }
   ~Model();
 
@@ -79,6 +84,7 @@ class Model {
  private:
   Model();
   struct Workspace;
+  void pack_weights();
   void run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, ThreadPool& pool, Workspace& ws) const;
 
   ModelConfig cfg_;
@@ -86,6 +92,7 @@ class Model {
   std::vector<float> output_norm_;
   std::vector<LayerWeights> layers_;
   std::optional<ops::Rope> rope_;
+  ops::PackedWeights packed_;
   float attn_scale_ = 0;
 
   mutable std::mutex mu_;

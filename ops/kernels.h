@@ -126,6 +126,19 @@ struct Kernels {
   // Indexed by WeightType. Activation format must be act_format_for(type).
   MatTileFn mat_tile[kNumWeightTypes] = {};
 
+  // Optional weight packing, done once per model load instead of in every
+  // mat_tile call (all three nullptr / 0 where a level has none):
+  // packed_row_bytes(t, n) is the size of one packed row of n elements of type
+  // t (a multiple of 64; 0: no packed form of t at this level); pack_rows packs
+  // n_rows rows (row r at w + r * w_row_bytes) to out (64-byte aligned, row r
+  // at out + r * packed_row_bytes); mat_tile_packed[t] is mat_tile[t] over
+  // such rows (w_row_bytes = packed_row_bytes), with the same results. A packed
+  // form belongs to the level that made it.
+  size_t (*packed_row_bytes)(WeightType t, int n_cols) = nullptr;
+  void (*pack_rows)(WeightType t, const uint8_t* w, size_t w_row_bytes, int n_rows, int n_cols,
+                    uint8_t* out) = nullptr;
+  MatTileFn mat_tile_packed[kNumWeightTypes] = {};
+
   // Q8_0 activation quantization of one row (n % 32 == 0): qs[n], d[n/32].
   void (*quantize_q8_0)(const float* x, int n, int8_t* qs, float* d) = nullptr;
   // Q8_K activation quantization of one row (n % 256 == 0): qs[n], d[n/256], bsums[n/16].

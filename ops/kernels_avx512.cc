@@ -60,10 +60,10 @@ inline __m256 act_scales(const float* d, int count) {
 // narrowing give the 8 block sums. Both operands get the same permutation, so
 // each block's set of products is unchanged and its int32 sum is exact.
 //
-// vpdpbusd multiplies unsigned by signed bytes, so activations are stored as
-// x + 128 (x ^ 0x80: 0..255 for any int8) and the
-// accumulator starts at -128 * sum(w) of the lane, precomputed per weight row:
-// sum((x+128)*w) - 128*sum(w) = sum(x*w), all in exact int32.
+// vpdpbusd multiplies unsigned by signed bytes, so weights are stored as
+// w + 128 (w ^ 0x80: 0..255 for any int8) and the accumulator starts at
+// -128 * sum(x) of the lane, computed once per activation group:
+// sum((w+128)*x) - 128*sum(x) = sum(w*x), all in exact int32.
 
 // 8 blocks of 32 int8 (blk[b]) -> packed 4 zmm (see above).
 inline void pack8(const __m256i blk[8], __m512i out[4]) {
@@ -121,9 +121,16 @@ inline void pack_weight_group(const uint8_t* row, int g, int count, __m512i out[
   pack8(blk, out);
 }
 
-// Group g of an activation row (contiguous int8), packed and biased by +128
-// (padded blocks become 128, harmless against zero weights).
-inline void pack_act_group(const int8_t* xq, int g, int count, __m512i out[4]) {
+// Group g of an activation row (contiguous int8), packed (padded blocks are
+// 0), and the group's correction: -128 * (sum of the 16 x bytes each int32 lane
+// of the dot products sees), so that a lane started there and fed with
+// (w + 128) * x sums exactly w * x.
+struct alignas(64) PackedXGroup {
+  __m512i q[4];
+  __m512i corr;
+};
+
+inline void pack_act_group(const int8_t* xq, int g, int count, PackedXGroup& out) {
   __m256i blk[8];
   if (count == 8) {
 #pragma GCC unroll 8
@@ -133,10 +140,12 @@ inline void pack_act_group(const int8_t* xq, int g, int count, __m512i out[4]) {
       blk[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * 32))
                          : _mm256_setzero_si256();
   }
-  pack8(blk, out);
+  pack8(blk, out.q);
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  __m512i sum = _mm512_setzero_si512();
 #pragma GCC unroll 4
-  for (int k = 0; k < 4; ++k) out[k] = _mm512_xor_si512(out[k], bias);
+  for (int k = 0; k < 4; ++k) sum = _mm512_dpbusd_epi32(sum, bias, out.q[k]);
+  out.corr = _mm512_sub_epi32(_mm512_setzero_si512(), sum);
 }
 
 // Lanes 2b, 2b+1 -> block sum b (8 int32).
@@ -144,23 +153,32 @@ inline __m256i packed_block_sums(__m512i acc) {
   return _mm512_cvtepi64_epi32(_mm512_add_epi32(acc, _mm512_srli_epi64(acc, 32)));
 }
 
-// One packed weight group: 4 zmm of int8, the accumulator start (-128*sum w per
-// lane) and the 8 block scales.
-struct alignas(64) PackedWGroup {
-  __m512i q[4];
-  __m512i neg_corr;
-  __m512 d2;    // the 8 block scales, each twice: [d0 d0 d1 d1 ...] (token-pair lanes)
-  __m256 d;
-  __m256 pad_;  // keeps 64-byte alignment of the next group
+// A packed weight row of nb blocks, ng = ceil(nb/8) groups: first the groups'
+// int8 weights plus 128 (w ^ 0x80: vpdpbusd's unsigned operand), 4 zmm per
+// group, then the groups' 8 block scales as floats (lanes >= count +0), the
+// row padded to a multiple of 64 bytes. 9 bytes per 8.5 of Q8_0: a decode step
+// with few tokens streams every weight once, so the packed form stays small.
+inline size_t packed_q_0_row_bytes(int nb) {
+  const size_t ng = static_cast<size_t>((nb + 7) / 8);
+  return (ng * (256 + 32) + 63) / 64 * 64;
+}
+
+struct PackedRow {
+  const __m512i* q;  // group g: q[4g .. 4g+3]
+  const float* d;    // group g: d[8g .. 8g+7]
 };
 
-struct alignas(64) PackedXGroup {
-  __m512i q[4];  // x + 128, packed
+inline PackedRow packed_row(const uint8_t* row, int ng) {
+  return {reinterpret_cast<const __m512i*>(row), reinterpret_cast<const float*>(row + static_cast<size_t>(ng) * 256)};
+}
+
+struct alignas(64) CacheLine {
+  uint8_t bytes[64];
 };
 
 struct Q8Scratch {
-  std::vector<PackedXGroup> x;     // n_tok * n_groups
-  std::vector<PackedWGroup> w;     // n_groups
+  std::vector<PackedXGroup> x;  // n_tok * n_groups
+  std::vector<CacheLine> w;     // the call's packed weight rows (raw-row entry)
 };
 
 Q8Scratch& q8_scratch() {
@@ -168,11 +186,21 @@ Q8Scratch& q8_scratch() {
   return s;
 }
 
+// One (row, token) group: the int32 block sums (exact), two dependency chains
+// joined once.
+inline __m512i group_dot(const __m512i* w, const PackedXGroup& x) {
+  __m512i a = _mm512_dpbusd_epi32(x.corr, w[0], _mm512_load_si512(&x.q[0]));
+  __m512i b = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[1], _mm512_load_si512(&x.q[1]));
+  a = _mm512_dpbusd_epi32(a, w[2], _mm512_load_si512(&x.q[2]));
+  b = _mm512_dpbusd_epi32(b, w[3], _mm512_load_si512(&x.q[3]));
+  return _mm512_add_epi32(a, b);
+}
+
 // NR rows x NT tokens of packed Q8_0 dot products, all groups; the NR*NT float
-// accumulators (8 block lanes each) stay in registers, each activation group is
-// loaded once for NR rows and each weight group once for NT tokens.
+// accumulators (8 block lanes each) stay in registers, each weight group is
+// loaded once for NT tokens.
 template <int NR, int NT>
-inline void q8_0_micro(const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
+inline void q8_0_micro(const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
                        float* out, size_t out_stride) {
   __m256 acc[NR][NT];
 #pragma GCC unroll 8
@@ -182,21 +210,15 @@ inline void q8_0_micro(const PackedWGroup* const* wrows, const PackedXGroup* xg,
   for (int g = 0; g < ng; ++g) {
     const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
 #pragma GCC unroll 8
-    for (int i = 0; i < NT; ++i) {
-      const __m512i* xp = xg[static_cast<size_t>(i) * ng + g].q;
-      const __m512i x0 = _mm512_load_si512(xp), x1 = _mm512_load_si512(xp + 1);
-      const __m512i x2 = _mm512_load_si512(xp + 2), x3 = _mm512_load_si512(xp + 3);
-      const __m256 dx = act_scales(xd + static_cast<size_t>(i) * nb + g * 8, count);
+    for (int j = 0; j < NR; ++j) {
+      const __m512i w[4] = {_mm512_load_si512(&wrows[j].q[4 * g]), _mm512_load_si512(&wrows[j].q[4 * g + 1]),
+                            _mm512_load_si512(&wrows[j].q[4 * g + 2]), _mm512_load_si512(&wrows[j].q[4 * g + 3])};
+      const __m256 dw = _mm256_load_ps(wrows[j].d + 8 * g);
 #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) {
-        const PackedWGroup& pg = wrows[j][g];
-        // Two independent dependency chains, joined once (integer: exact).
-        __m512i a = _mm512_dpbusd_epi32(pg.neg_corr, x0, pg.q[0]);
-        __m512i b = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x1, pg.q[1]);
-        a = _mm512_dpbusd_epi32(a, x2, pg.q[2]);
-        b = _mm512_dpbusd_epi32(b, x3, pg.q[3]);
-        const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(_mm512_add_epi32(a, b)));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(isum, _mm256_mul_ps(pg.d, dx)));
+      for (int i = 0; i < NT; ++i) {
+        const __m256 dx = act_scales(xd + static_cast<size_t>(i) * nb + g * 8, count);
+        const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(group_dot(w, xg[static_cast<size_t>(i) * ng + g])));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(isum, _mm256_mul_ps(dw, dx)));
       }
     }
   }
@@ -206,46 +228,44 @@ inline void q8_0_micro(const PackedWGroup* const* wrows, const PackedXGroup* xg,
     for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
 }
 
-// The same for NP pairs of tokens, two tokens per zmm: lane 2l holds token t's
-// lane l, lane 2l+1 token t+1's (block sums of t in the even dwords, of t+1 in
-// the odd ones, scales interleaved likewise). Every lane sees exactly the
-// operations of the 8-lane version; only the packing differs.
+// The same for NP pairs of tokens, two tokens per zmm of float accumulators:
+// lane 2l holds token t's lane l, lane 2l+1 token t+1's (block sums of t in the
+// even dwords, of t+1 in the odd ones, scales interleaved likewise). Every lane
+// sees exactly the operations of the 8-lane version; only the packing differs.
 template <int NR, int NP>
-inline void q8_0_micro_pairs(const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb,
-                             const float* xd, float* out, size_t out_stride) {
+inline void q8_0_micro_pairs(const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
+                             float* out, size_t out_stride) {
   __m512 acc[NR][NP];
 #pragma GCC unroll 8
   for (int j = 0; j < NR; ++j)
 #pragma GCC unroll 8
     for (int p = 0; p < NP; ++p) acc[j][p] = _mm512_setzero_ps();
   const __m512i interleave = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   for (int g = 0; g < ng; ++g) {
     const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+    __m512 dx2[NP];
 #pragma GCC unroll 4
     for (int p = 0; p < NP; ++p) {
-      const __m512i* xa = xg[static_cast<size_t>(2 * p) * ng + g].q;
-      const __m512i* xb = xg[static_cast<size_t>(2 * p + 1) * ng + g].q;
       const __m256 dxa = act_scales(xd + static_cast<size_t>(2 * p) * nb + g * 8, count);
       const __m256 dxb = act_scales(xd + static_cast<size_t>(2 * p + 1) * nb + g * 8, count);
-      const __m512 dx2 = _mm512_permutex2var_ps(_mm512_castps256_ps512(dxa), interleave, _mm512_castps256_ps512(dxb));
+      dx2[p] = _mm512_permutex2var_ps(_mm512_castps256_ps512(dxa), interleave, _mm512_castps256_ps512(dxb));
+    }
 #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) {
-        const PackedWGroup& pg = wrows[j][g];
-        __m512i a0 = _mm512_dpbusd_epi32(pg.neg_corr, xa[0], pg.q[0]);
-        __m512i a1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xa[1], pg.q[1]);
-        __m512i b0 = _mm512_dpbusd_epi32(pg.neg_corr, xb[0], pg.q[0]);
-        __m512i b1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xb[1], pg.q[1]);
-        a0 = _mm512_dpbusd_epi32(a0, xa[2], pg.q[2]);
-        a1 = _mm512_dpbusd_epi32(a1, xa[3], pg.q[3]);
-        b0 = _mm512_dpbusd_epi32(b0, xb[2], pg.q[2]);
-        b1 = _mm512_dpbusd_epi32(b1, xb[3], pg.q[3]);
-        const __m512i a = _mm512_add_epi32(a0, a1), b = _mm512_add_epi32(b0, b1);
+    for (int j = 0; j < NR; ++j) {
+      const __m512i w[4] = {_mm512_load_si512(&wrows[j].q[4 * g]), _mm512_load_si512(&wrows[j].q[4 * g + 1]),
+                            _mm512_load_si512(&wrows[j].q[4 * g + 2]), _mm512_load_si512(&wrows[j].q[4 * g + 3])};
+      const __m512 d2 = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_load_ps(wrows[j].d + 8 * g)));
+#pragma GCC unroll 4
+      for (int p = 0; p < NP; ++p) {
+        const __m512i a = group_dot(w, xg[static_cast<size_t>(2 * p) * ng + g]);
+        const __m512i b = group_dot(w, xg[static_cast<size_t>(2 * p + 1) * ng + g]);
         // Block b of token 2p: dword 2b of a + dword 2b+1 of a -> even dword;
         // of token 2p+1: the same of b -> odd dword.
         const __m512i sa = _mm512_add_epi32(a, _mm512_srli_epi64(a, 32));
         const __m512i sb = _mm512_add_epi32(b, _mm512_slli_epi64(b, 32));
         const __m512i isum = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), sa, sb);
-        acc[j][p] = _mm512_add_ps(acc[j][p], _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(pg.d2, dx2)));
+        acc[j][p] = _mm512_add_ps(acc[j][p], _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d2, dx2[p])));
       }
     }
   }
@@ -262,8 +282,8 @@ inline void q8_0_micro_pairs(const PackedWGroup* const* wrows, const PackedXGrou
 }
 
 template <int NR>
-inline void q8_0_micro_tail(int nt, const PackedWGroup* const* wrows, const PackedXGroup* xg, int ng, int nb,
-                            const float* xd, float* out, size_t out_stride) {
+inline void q8_0_micro_tail(int nt, const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
+                            float* out, size_t out_stride) {
   switch (nt) {
     case 1: q8_0_micro<NR, 1>(wrows, xg, ng, nb, xd, out, out_stride); break;
     case 2: q8_0_micro<NR, 2>(wrows, xg, ng, nb, xd, out, out_stride); break;
@@ -272,47 +292,48 @@ inline void q8_0_micro_tail(int nt, const PackedWGroup* const* wrows, const Pack
   }
 }
 
+// Packs a raw row of nb blocks to `out` (packed_q_0_row_bytes(nb), 64-byte aligned).
 template <WeightType T>
-void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
-                         float* out, size_t out_stride) {
-  constexpr int kNR = 2, kNT = 4;
+void pack_weight_row(const uint8_t* row, int nb, uint8_t* out) {
   constexpr size_t kBlockBytes = weight_block_bytes(T);
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int ng = (nb + 7) / 8;
+  __m512i* q = reinterpret_cast<__m512i*>(out);
+  float* d = reinterpret_cast<float*>(out + static_cast<size_t>(ng) * 256);
+  for (int g = 0; g < ng; ++g) {
+    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
+    __m512i w[4];
+    pack_weight_group<T>(row, g, count, w);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) _mm512_store_si512(&q[4 * g + k], _mm512_xor_si512(w[k], bias));
+    _mm256_store_ps(d + 8 * g, block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count));
+  }
+  const size_t used = static_cast<size_t>(ng) * (256 + 32);
+  std::memset(out + used, 0, packed_q_0_row_bytes(nb) - used);
+}
+
+// Products of packed weight rows (row r at w + r * w_row_bytes) with Q8_0
+// activations, whatever type the rows were packed from: a MatTileFn over
+// packed rows. The activations are packed here, once for all rows of the call.
+void mat_tile_q_0_prepacked(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
+                            float* out, size_t out_stride) {
+  constexpr int kNR = 2, kNT = 4;
   const int n = x.n;
   const int nb = n / kQK8_0;
   const int ng = (nb + 7) / 8;
   Q8Scratch& s = q8_scratch();
   if (s.x.size() < static_cast<size_t>(n_tok) * ng) s.x.resize(static_cast<size_t>(n_tok) * ng);
-  if (s.w.size() < static_cast<size_t>(n_rows) * ng) s.w.resize(static_cast<size_t>(n_rows) * ng);
-  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-
-  // Pack the activations once for all rows of this call, the weights once for
-  // all tokens.
   for (int t = 0; t < n_tok; ++t) {
     const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
     for (int g = 0; g < ng; ++g) {
       const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-      pack_act_group(xq, g, count, s.x[static_cast<size_t>(t) * ng + g].q);
+      pack_act_group(xq, g, count, s.x[static_cast<size_t>(t) * ng + g]);
     }
   }
-  for (int r = 0; r < n_rows; ++r) {
-    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
-    for (int g = 0; g < ng; ++g) {
-      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-      PackedWGroup& pg = s.w[static_cast<size_t>(r) * ng + g];
-      pack_weight_group<T>(row, g, count, pg.q);
-      __m512i corr = _mm512_setzero_si512();
-      for (int k = 0; k < 4; ++k) corr = _mm512_dpbusd_epi32(corr, bias, pg.q[k]);
-      pg.neg_corr = _mm512_sub_epi32(_mm512_setzero_si512(), corr);
-      pg.d = block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count);
-      pg.d2 = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
-                                    _mm512_castps256_ps512(pg.d));
-    }
-  }
-
   for (int r = 0; r < n_rows; r += kNR) {
     const int nr = n_rows - r < kNR ? n_rows - r : kNR;
-    const PackedWGroup* wrows[kNR];
-    for (int j = 0; j < kNR; ++j) wrows[j] = &s.w[static_cast<size_t>(r + (j < nr ? j : 0)) * ng];
+    PackedRow wrows[kNR];
+    for (int j = 0; j < kNR; ++j) wrows[j] = packed_row(w + static_cast<size_t>(r + (j < nr ? j : 0)) * w_row_bytes, ng);
     for (int t0 = 0; t0 < n_tok; t0 += kNT) {
       const int nt = n_tok - t0 < kNT ? n_tok - t0 : kNT;
       const PackedXGroup* xg = &s.x[static_cast<size_t>(t0) * ng];
@@ -331,6 +352,42 @@ void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const
           q8_0_micro_tail<1>(nt, wrows, xg, ng, nb, xd, o, out_stride);
         }
       }
+    }
+  }
+}
+
+// The same from raw rows: packs the call's weight rows first.
+template <WeightType T>
+void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
+                         float* out, size_t out_stride) {
+  const int nb = x.n / kQK8_0;
+  const size_t prb = packed_q_0_row_bytes(nb);
+  Q8Scratch& s = q8_scratch();
+  if (s.w.size() * 64 < n_rows * prb) s.w.resize(n_rows * prb / 64);
+  uint8_t* packed = reinterpret_cast<uint8_t*>(s.w.data());
+  for (int r = 0; r < n_rows; ++r) pack_weight_row<T>(w + static_cast<size_t>(r) * w_row_bytes, nb, packed + r * prb);
+  mat_tile_q_0_prepacked(packed, prb, n_rows, x, n_tok, out, out_stride);
+}
+
+bool packs(WeightType t) { return t == WeightType::kQ8_0 || t == WeightType::kQ4_0 || t == WeightType::kQ5_0; }
+
+size_t packed_row_bytes(WeightType t, int n_cols) {
+  if (!packs(t) || n_cols <= 0 || n_cols % kQK8_0 != 0) return 0;
+  return packed_q_0_row_bytes(n_cols / kQK8_0);
+}
+
+void pack_rows(WeightType t, const uint8_t* w, size_t w_row_bytes, int n_rows, int n_cols, uint8_t* out) {
+  const size_t prb = packed_row_bytes(t, n_cols);
+  assert(prb != 0 && reinterpret_cast<uintptr_t>(out) % 64 == 0);
+  const int nb = n_cols / kQK8_0;
+  for (int r = 0; r < n_rows; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
+    uint8_t* o = out + static_cast<size_t>(r) * prb;
+    switch (t) {
+      case WeightType::kQ8_0: pack_weight_row<WeightType::kQ8_0>(row, nb, o); break;
+      case WeightType::kQ4_0: pack_weight_row<WeightType::kQ4_0>(row, nb, o); break;
+      case WeightType::kQ5_0: pack_weight_row<WeightType::kQ5_0>(row, nb, o); break;
+      default: assert(false);
     }
   }
 }
@@ -907,6 +964,10 @@ void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_float<WeightType::kF16>;
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
+  k.packed_row_bytes = packed_row_bytes;
+  k.pack_rows = pack_rows;
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0})
+    k.mat_tile_packed[static_cast<int>(t)] = mat_tile_q_0_prepacked;
   k.quantize_q8_0 = quantize_q8_0;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <new>
 
 #include "ops/fp16.h"
 #include "ops/quant_blocks.h"
@@ -73,12 +74,27 @@ const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
 
 namespace {
 
+// What a job's tiles read: the packed rows where the active level made them.
+struct TileSource {
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;
+  MatTileFn tile = nullptr;
+};
+
+TileSource tile_source(const WeightMatrix& w) {
+  const Kernels& k = kernels();
+  const int t = static_cast<int>(w.type);
+  if (w.packed != nullptr && w.packed_isa == active_isa() && k.mat_tile_packed[t] != nullptr)
+    return {w.packed, w.packed_row_bytes, k.mat_tile_packed[t]};
+  return {w.data, w.row_bytes, k.mat_tile[t]};
+}
+
 // One row tile of one job, all token tiles.
-void run_tile(const WeightMatrix& w, const ActView& base, int n_tok, int rt, int row_tile, float* out,
-              size_t out_stride, MatTileFn tile) {
+void run_tile(const WeightMatrix& w, const TileSource& src, const ActView& base, int n_tok, int rt, int row_tile,
+              float* out, size_t out_stride) {
   const int r0 = rt * row_tile;
   const int nr = std::min(row_tile, w.n_rows - r0);
-  const uint8_t* wr = w.data + static_cast<size_t>(r0) * w.row_bytes;
+  const uint8_t* wr = src.data + static_cast<size_t>(r0) * src.row_bytes;
   const size_t n = static_cast<size_t>(w.n_cols);
   for (int t0 = 0; t0 < n_tok; t0 += kTokTile) {
     const int nt = std::min(kTokTile, n_tok - t0);
@@ -88,11 +104,34 @@ void run_tile(const WeightMatrix& w, const ActView& base, int n_tok, int rt, int
     if (v.qs) v.qs += t0 * n;
     if (v.d) v.d += t0 * (n / (v.format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K));
     if (v.bsums) v.bsums += t0 * (n / 16);
-    tile(wr, w.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
+    src.tile(wr, src.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
   }
 }
 
 }  // namespace
+
+size_t PackedWeights::bytes_for(const WeightMatrix& w) {
+  const Kernels& k = kernels();
+  if (k.packed_row_bytes == nullptr || k.pack_rows == nullptr || k.mat_tile_packed[static_cast<int>(w.type)] == nullptr)
+    return 0;
+  return k.packed_row_bytes(w.type, w.n_cols) * static_cast<size_t>(w.n_rows);
+}
+
+void PackedWeights::Free::operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
+
+bool PackedWeights::pack(WeightMatrix& w) {
+  const size_t bytes = bytes_for(w);
+  if (bytes == 0) return false;
+  std::unique_ptr<uint8_t[], Free> block(static_cast<uint8_t*>(::operator new[](bytes, std::align_val_t{64})));
+  const Kernels& k = kernels();
+  k.pack_rows(w.type, w.data, w.row_bytes, w.n_rows, w.n_cols, block.get());
+  w.packed = block.get();
+  w.packed_row_bytes = bytes / static_cast<size_t>(w.n_rows);
+  w.packed_isa = active_isa();
+  bytes_ += bytes;
+  blocks_.push_back(std::move(block));
+  return true;
+}
 
 void matmul(const WeightMatrix& w, ActBatch& x, float* out, size_t out_stride, ThreadPool& pool) {
   const MatmulJob job{&w, out, out_stride};
@@ -105,7 +144,7 @@ void matmul_multi(std::span<const MatmulJob> jobs, ActBatch& x, ThreadPool& pool
   const int n_tok = x.n_tok();
   if (n_tok == 0 || jobs.empty()) return;
   const ActView* views[kMaxJobs];
-  MatTileFn tiles[kMaxJobs];
+  TileSource sources[kMaxJobs];
   size_t first_tile[kMaxJobs + 1];
   first_tile[0] = 0;
   size_t total_rows = 0;
@@ -117,15 +156,15 @@ void matmul_multi(std::span<const MatmulJob> jobs, ActBatch& x, ThreadPool& pool
     assert(x.n() == w.n_cols);
     assert(jobs[j].out_stride >= static_cast<size_t>(w.n_rows));
     views[j] = &x.view(act_format_for(w.type), pool);  // quantize before the parallel loop
-    tiles[j] = kernels().mat_tile[static_cast<int>(w.type)];
+    sources[j] = tile_source(w);
     first_tile[j + 1] = first_tile[j] + (w.n_rows + row_tile - 1) / row_tile;
   }
   pool.parallel_for(first_tile[jobs.size()], [&](size_t b, size_t e, int) {
     size_t j = 0;
     for (size_t i = b; i < e; ++i) {
       while (i >= first_tile[j + 1]) ++j;
-      run_tile(*jobs[j].w, *views[j], n_tok, static_cast<int>(i - first_tile[j]), row_tile, jobs[j].out,
-               jobs[j].out_stride, tiles[j]);
+      run_tile(*jobs[j].w, sources[j], *views[j], n_tok, static_cast<int>(i - first_tile[j]), row_tile, jobs[j].out,
+               jobs[j].out_stride);
     }
   });
 }

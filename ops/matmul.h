@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -15,12 +16,38 @@
 namespace llmzip::ops {
 
 // A weight matrix: n_rows rows of n_cols elements; row r at data + r * row_bytes.
+// Optionally also packed for one level's kernels (kernels.h pack_rows; see
+// PackedWeights): matmul reads the packed rows while that level is active.
 struct WeightMatrix {
   WeightType type = WeightType::kF32;
   int n_cols = 0;
   int n_rows = 0;
   const uint8_t* data = nullptr;
   size_t row_bytes = 0;
+  const uint8_t* packed = nullptr;  // row r at packed + r * packed_row_bytes
+  size_t packed_row_bytes = 0;
+  Isa packed_isa = Isa::kScalar;
+};
+
+// Owns packed copies of weight matrices (made once per model load, so that no
+// matmul packs its weights again). Packing changes speed only: mat_tile_packed
+// gives mat_tile's bits.
+class PackedWeights {
+ public:
+  // Bytes w would take packed for the active level (0: that level has no packed
+  // form of its type).
+  static size_t bytes_for(const WeightMatrix& w);
+  // Packs w for the active level and points w.packed at the copy; false (w
+  // unchanged) where bytes_for(w) is 0.
+  bool pack(WeightMatrix& w);
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  std::vector<std::unique_ptr<uint8_t[], Free>> blocks_;
+  size_t bytes_ = 0;
 };
 
 // A batch of float activation rows plus their quantized forms, made on demand

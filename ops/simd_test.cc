@@ -173,10 +173,17 @@ QuantizedActs quantize_acts(const Kernels& ref, ActFormat format, const std::vec
   return a;
 }
 
+struct alignas(64) Line {
+  uint8_t bytes[64];
+};
+
 // Runs mat_tile of `t` on the scalar table and on every SIMD table with the same
-// inputs; outputs (including the untouched padding of each output row) must match.
-void check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<int>& row_counts,
-                    const std::vector<int>& tok_counts, uint32_t seed) {
+// inputs, and mat_tile_packed over the rows each table packs (where it packs
+// `t`); outputs (including the untouched padding of each output row) must
+// match. Returns how many packed products were checked.
+int check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<int>& row_counts,
+                   const std::vector<int>& tok_counts, uint32_t seed) {
+  int packed_checked = 0;
   const Kernels& ref = kernels_for(Isa::kScalar);
   std::mt19937 rng(seed);
   for (int n : ns) {
@@ -193,13 +200,36 @@ void check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<
         for (Isa isa : simd_isas()) {
           std::vector<float> got(stride * n_tok, -7.0f);
           kernels_for(isa).mat_tile[static_cast<int>(t)](wp, rb, rows, a.view, n_tok, got.data(), stride);
-          ASSERT_EQ(0, std::memcmp(expect.data(), got.data(), expect.size() * sizeof(float)))
+          EXPECT_EQ(0, std::memcmp(expect.data(), got.data(), expect.size() * sizeof(float)))
               << isa_name(isa) << " " << weight_type_name(t) << " n=" << n << " rows=" << rows
               << " n_tok=" << n_tok;
+          const Kernels& k = kernels_for(isa);
+          const size_t prb = k.packed_row_bytes ? k.packed_row_bytes(t, n) : 0;
+          if (prb == 0 || k.mat_tile_packed[static_cast<int>(t)] == nullptr) continue;
+          EXPECT_EQ(prb % 64, 0u);
+          std::vector<Line> packed(rows * prb / 64);
+          k.pack_rows(t, wp, rb, rows, n, packed[0].bytes);
+          std::vector<float> got_packed(stride * n_tok, -7.0f);
+          k.mat_tile_packed[static_cast<int>(t)](packed[0].bytes, prb, rows, a.view, n_tok, got_packed.data(), stride);
+          EXPECT_EQ(0, std::memcmp(expect.data(), got_packed.data(), expect.size() * sizeof(float)))
+              << isa_name(isa) << " packed " << weight_type_name(t) << " n=" << n << " rows=" << rows
+              << " n_tok=" << n_tok;
+          ++packed_checked;
         }
+        if (::testing::Test::HasFailure()) return packed_checked;
       }
     }
   }
+  return packed_checked;
+}
+
+// The levels that pack `t` at model load (AVX-512 packs the Q*_0 types).
+bool some_level_packs(WeightType t) {
+  for (Isa isa : simd_isas()) {
+    const Kernels& k = kernels_for(isa);
+    if (k.packed_row_bytes && k.packed_row_bytes(t, 256) > 0) return true;
+  }
+  return false;
 }
 
 // Token counts around the SIMD kernels' internal tiles (raw path < 4, register
@@ -228,17 +258,32 @@ TEST(SimdTables, EveryEntryIsVectorised) {
 TEST(SimdMatTile, Q8_0) {
   SKIP_WITHOUT_SIMD();
   // Block counts 1, 3, 8, 9, 18 (576 = SmolLM2), 25, 48 (1536).
-  check_mat_tile(WeightType::kQ8_0, {32, 96, 256, 288, 576, 800, 1536}, {1, 3, 17}, kTokCounts, 1);
+  const int packed = check_mat_tile(WeightType::kQ8_0, {32, 96, 256, 288, 576, 800, 1536}, {1, 3, 17}, kTokCounts, 1);
+  // AVX-512 has a packed form of this type: its products were compared too.
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(packed, 0);
+  }
+  EXPECT_EQ(packed > 0, some_level_packs(WeightType::kQ8_0));
 }
 
 TEST(SimdMatTile, Q4_0) {
   SKIP_WITHOUT_SIMD();
-  check_mat_tile(WeightType::kQ4_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 2);
+  const int packed = check_mat_tile(WeightType::kQ4_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 2);
+  // AVX-512 has a packed form of this type: its products were compared too.
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(packed, 0);
+  }
+  EXPECT_EQ(packed > 0, some_level_packs(WeightType::kQ4_0));
 }
 
 TEST(SimdMatTile, Q5_0) {
   SKIP_WITHOUT_SIMD();
-  check_mat_tile(WeightType::kQ5_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 12);
+  const int packed = check_mat_tile(WeightType::kQ5_0, {32, 96, 256, 288, 576, 800}, {1, 3, 17}, kTokCounts, 12);
+  // AVX-512 has a packed form of this type: its products were compared too.
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(packed, 0);
+  }
+  EXPECT_EQ(packed > 0, some_level_packs(WeightType::kQ5_0));
 }
 
 TEST(SimdMatTile, Q5_K) {
@@ -485,7 +530,9 @@ TEST(SimdAttention, F16CacheMatchesConvertedF32) {
       }
     }
   }
-  if (cpu_supports(Isa::kAvx512)) EXPECT_GT(checked4, 0);
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(checked4, 0);
+  }
 }
 
 }  // namespace
