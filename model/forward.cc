@@ -45,16 +45,6 @@ Model::~Model() = default;
 
 namespace {
 
-// A key or value row into an F16 cache: each float clamped to the largest
-// finite half (an overflow would otherwise become inf and NaN in attention)
-// and rounded to nearest even. One scalar function for every path.
-void to_cache_f16(const float* x, int n, uint16_t* out) {
-  for (int i = 0; i < n; ++i) {
-    const float v = x[i] > 65504.0f ? 65504.0f : x[i] < -65504.0f ? -65504.0f : x[i];
-    out[i] = ops::f32_to_f16(v);
-  }
-}
-
 void add_bias(float* y, const std::vector<float>& b, int n_tok, int dim) {
   if (b.empty()) return;
   for (int t = 0; t < n_tok; ++t) {
@@ -96,8 +86,8 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       for (int h = 0; h < c.n_head_kv; ++h) {
         const size_t src = t * KD + static_cast<size_t>(h) * HD;
         if (f16) {
-          to_cache_f16(&ws.k[src], HD, cache.k<uint16_t>(il, be.slot, h) + row);
-          to_cache_f16(&ws.v[src], HD, cache.v<uint16_t>(il, be.slot, h) + row);
+          kr.to_f16_saturated(&ws.k[src], HD, cache.k<uint16_t>(il, be.slot, h) + row);
+          kr.to_f16_saturated(&ws.v[src], HD, cache.v<uint16_t>(il, be.slot, h) + row);
         } else {
           std::memcpy(cache.k<float>(il, be.slot, h) + row, &ws.k[src], sizeof(float) * HD);
           std::memcpy(cache.v<float>(il, be.slot, h) + row, &ws.v[src], sizeof(float) * HD);

@@ -144,6 +144,12 @@ struct Kernels {
   // Q8_K activation quantization of one row (n % 256 == 0): qs[n], d[n/256], bsums[n/16].
   void (*quantize_q8_k)(const float* x, int n, int8_t* qs, float* d, int16_t* bsums) = nullptr;
 
+  // y_i = f32_to_f16 (fp16.h: round to nearest even, NaN -> quiet NaN of the
+  // same sign, 0x7e00) of x_i clamped to [-65504, 65504]: keys and values into
+  // an F16 cache (the clamp keeps an overflow from becoming inf, then NaN, in
+  // attention).
+  void (*to_f16_saturated)(const float* x, int n, uint16_t* y) = nullptr;
+
   // 16-lane sum of a_i * b_i.
   float (*dot_f32)(const float* a, const float* b, int n) = nullptr;
 

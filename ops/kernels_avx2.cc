@@ -789,6 +789,34 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
 }
 
 // F16 -> F32, exact (vcvtph2ps), 8 at a time.
+// vcvtps2ph rounds as f32_to_f16 does (to nearest even, subnormals kept);
+// min/max with the bound as first operand pass a NaN through, which then gets
+// the scalar's quiet NaN (the instruction would keep payload bits).
+inline __m128i to_f16_8(__m256 x) {
+  const __m256 c = _mm256_max_ps(_mm256_set1_ps(-65504.0f), _mm256_min_ps(_mm256_set1_ps(65504.0f), x));
+  const __m128i h = _mm256_cvtps_ph(c, _MM_FROUND_TO_NEAREST_INT);
+  const __m256i bits = _mm256_castps_si256(x);
+  const __m256i nan32 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x8000)),
+                                        _mm256_set1_epi32(0x7e00));
+  const __m128i nan16 = _mm_packus_epi32(_mm256_castsi256_si128(nan32), _mm256_extracti128_si256(nan32, 1));
+  const __m256i is_nan32 = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  const __m128i is_nan16 =
+      _mm_packs_epi32(_mm256_castsi256_si128(is_nan32), _mm256_extracti128_si256(is_nan32, 1));
+  return _mm_blendv_epi8(h, nan16, is_nan16);
+}
+
+void to_f16_saturated(const float* x, int n, uint16_t* y) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), to_f16_8(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float t[8] = {};
+    alignas(16) uint16_t h[8];
+    std::memcpy(t, x + i, sizeof(float) * (n - i));
+    _mm_store_si128(reinterpret_cast<__m128i*>(h), to_f16_8(_mm256_load_ps(t)));
+    std::memcpy(y + i, h, sizeof(uint16_t) * (n - i));
+  }
+}
+
 void halves_to_f32(const uint16_t* h, int n, float* out) {
   int i = 0;
   for (; i + 8 <= n; i += 8)
@@ -813,6 +841,7 @@ void install_avx2_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.mat_tile[static_cast<int>(WeightType::kQ5_K)] = mat_tile_k<WeightType::kQ5_K>;
   k.mat_tile[static_cast<int>(WeightType::kQ5_0)] = mat_tile_q_0<WeightType::kQ5_0>;
+  k.to_f16_saturated = to_f16_saturated;
   k.quantize_q8_0 = quantize_q8_0;
   k.quantize_q8_k = quantize_q8_k;
   k.dot_f32 = dot_f32;

@@ -461,6 +461,22 @@ inline __m128 tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
 
 float dot_f32(const float* a, const float* b, int n) { return tree16(lane16_dot(a, b, n)); }
 
+// As the AVX2 entry: vcvtps2ph rounds as f32_to_f16 does; NaN lanes get the
+// scalar's quiet NaN.
+void to_f16_saturated(const float* x, int n, uint16_t* y) {
+  const __m512 hi = _mm512_set1_ps(65504.0f), lo = _mm512_set1_ps(-65504.0f);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = first_lanes(n - i);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    const __m256i h = _mm512_cvtps_ph(_mm512_max_ps(lo, _mm512_min_ps(hi, v)), _MM_FROUND_TO_NEAREST_INT);
+    const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    const __m256i nan16 = _mm512_cvtepi32_epi16(_mm512_or_si512(
+        _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(v), 16), _mm512_set1_epi32(0x8000)),
+        _mm512_set1_epi32(0x7e00)));
+    _mm256_mask_storeu_epi16(y + i, m, _mm256_mask_blend_epi16(nan, h, nan16));
+  }
+}
+
 void rmsnorm(const float* x, const float* w, int n, float eps, float* y) {
   const float ss = dot_f32(x, x, n);
   const float mean = ss / static_cast<float>(n);
@@ -968,6 +984,7 @@ void install_avx512_kernels(Kernels& k) {
   k.pack_rows = pack_rows;
   for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0})
     k.mat_tile_packed[static_cast<int>(t)] = mat_tile_q_0_prepacked;
+  k.to_f16_saturated = to_f16_saturated;
   k.quantize_q8_0 = quantize_q8_0;
   k.dot_f32 = dot_f32;
   k.rmsnorm = rmsnorm;

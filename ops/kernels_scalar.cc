@@ -294,6 +294,13 @@ void attention_f16_scalar(const float* q, const uint16_t* k, const uint16_t* v, 
 
 }  // namespace
 
+void to_f16_saturated_scalar(const float* x, int n, uint16_t* y) {
+  for (int i = 0; i < n; ++i) {
+    const float v = x[i] > 65504.0f ? 65504.0f : x[i] < -65504.0f ? -65504.0f : x[i];
+    y[i] = f32_to_f16(v);
+  }
+}
+
 void install_scalar_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kF32)] = mat_tile_scalar<WeightType::kF32>;
   k.mat_tile[static_cast<int>(WeightType::kF16)] = mat_tile_scalar<WeightType::kF16>;
@@ -304,6 +311,7 @@ void install_scalar_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_scalar<WeightType::kQ6_K>;
   k.mat_tile[static_cast<int>(WeightType::kQ5_0)] = mat_tile_scalar<WeightType::kQ5_0>;
   k.mat_tile[static_cast<int>(WeightType::kQ5_K)] = mat_tile_scalar<WeightType::kQ5_K>;
+  k.to_f16_saturated = to_f16_saturated_scalar;
   k.quantize_q8_0 = quantize_q8_0_scalar;
   k.quantize_q8_k = quantize_q8_k_scalar;
   k.dot_f32 = dot_f32_scalar;

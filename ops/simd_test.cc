@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <bit>
 #include <cstring>
 #include <random>
 #include <string>
@@ -249,6 +250,7 @@ TEST(SimdTables, EveryEntryIsVectorised) {
     EXPECT_NE(k.quantize_q8_0, ref.quantize_q8_0) << isa_name(isa);
     EXPECT_NE(k.quantize_q8_k, ref.quantize_q8_k) << isa_name(isa);
     EXPECT_NE(k.dot_f32, ref.dot_f32) << isa_name(isa);
+    EXPECT_NE(k.to_f16_saturated, ref.to_f16_saturated) << isa_name(isa);
     EXPECT_NE(k.rmsnorm, ref.rmsnorm) << isa_name(isa);
     EXPECT_NE(k.silu_mul, ref.silu_mul) << isa_name(isa);
     EXPECT_NE(k.attention, ref.attention) << isa_name(isa);
@@ -306,6 +308,56 @@ TEST(SimdMatTile, FloatTypes) {
   for (WeightType t : {WeightType::kF32, WeightType::kF16, WeightType::kBF16}) {
     check_mat_tile(t, {1, 7, 8, 15, 16, 17, 33, 64, 100, 576}, {1, 3, 17}, {1, 2, 3, 4, 5, 9, 17}, 5);
   }
+}
+
+// The F16 cache store against the scalar entry on every kind of float: random
+// bit patterns (NaNs with payloads, infinities, subnormals), values near the
+// clamp and the half-subnormal range, exact ties, at every length up to 40
+// (vector bodies and tails).
+TEST(SimdConvert, ToF16SaturatedMatchesScalar) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(21);
+  std::vector<float> x;
+  for (int i = 0; i < 4000; ++i) {
+    const int kind = i % 6;
+    float f;
+    if (kind == 0) {
+      f = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+    } else if (kind == 1) {
+      f = std::ldexp(static_cast<float>(rng() % 4096) / 4096.0f, -14 - static_cast<int>(rng() % 12));  // half subnormals
+    } else if (kind == 2) {
+      f = 65504.0f + static_cast<float>(static_cast<int>(rng() % 64) - 32);  // around the clamp
+    } else if (kind == 3) {
+      f = static_cast<float>(1 + rng() % 2047) + 0.5f;  // ties between halves at 2^11..
+    } else if (kind == 4) {
+      f = std::bit_cast<float>(0x7f800001u + static_cast<uint32_t>(rng() % 0x7fffff)) * (rng() % 2 ? 1 : -1);
+    } else {
+      f = std::ldexp(static_cast<float>(static_cast<int>(rng() % 20001) - 10000), -static_cast<int>(rng() % 30));
+    }
+    if (rng() % 2) f = -f;
+    x.push_back(f);
+  }
+  x.insert(x.end(), {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 65519.0f, 65520.0f, -65520.0f, 1e-8f, 3e-8f});
+  for (Isa isa : simd_isas()) {
+    const Kernels& k = kernels_for(isa);
+    for (int n = 0; n <= 40; ++n) {
+      for (size_t off = 0; off + n <= x.size(); off += 37) {
+        std::vector<uint16_t> want(n + 1, 0x1234), got(n + 1, 0x1234);
+        ref.to_f16_saturated(x.data() + off, n, want.data());
+        k.to_f16_saturated(x.data() + off, n, got.data());
+        ASSERT_EQ(want, got) << isa_name(isa) << " n=" << n << " at " << off;
+      }
+    }
+  }
+  // The scalar entry itself: clamped, not infinite; NaN quiet with its sign.
+  uint16_t h[4];
+  const float edge[4] = {INFINITY, -1e30f, -NAN, 1.0f};
+  ref.to_f16_saturated(edge, 4, h);
+  EXPECT_EQ(h[0], 0x7bff);
+  EXPECT_EQ(h[1], 0xfbff);
+  EXPECT_EQ(h[2], 0xfe00);
+  EXPECT_EQ(h[3], 0x3c00);
 }
 
 TEST(SimdQuantize, Q8_0) {
