@@ -1,6 +1,8 @@
 // kernel_bench: speed of ops::matmul (driver + mat_tile kernels) per Isa, for
-// the matrix shapes of the benchmark models. Prints GMAC/s (multiply-adds of
-// the mathematical product per second) and ms per call.
+// the matrix shapes of the built-in model and SmolLM2-135M. Prints GMAC/s
+// (multiply-adds of the mathematical product per second) and ms per call; the
+// rows "ISA/packed" use weights packed once beforehand, as a model load does
+// (ops::PackedWeights), the others pack (or read raw) per call.
 //   kernel_bench [--threads N] [--type Q8_0|Q4_0|F32|...] [--tokens 1,64,512]
 #include <algorithm>
 #include <chrono>
@@ -62,12 +64,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   struct Shape { const char* name; int rows, cols; };
-  const Shape shapes[] = {{"attn_q 576x576", 576, 576}, {"attn_k 192x576", 192, 576},
+  const Shape shapes[] = {{"builtin q 384x384", 384, 384}, {"builtin up 1024x384", 1024, 384},
+                          {"builtin down 384x1024", 384, 1024}, {"builtin out 8192x384", 8192, 384},
+                          {"attn_q 576x576", 576, 576}, {"attn_k 192x576", 192, 576},
                           {"ffn_up 1536x576", 1536, 576}, {"ffn_down 576x1536", 576, 1536},
                           {"output 49152x576", 49152, 576}};
   std::mt19937 rng(1);
   ThreadPool pool(threads);
-  std::printf("%-20s %-7s %6s %10s %10s %12s\n", "shape", "isa", "tokens", "ms/call", "GMAC/s", "GMAC/cpu-s");
+  std::printf("%-22s %-14s %6s %10s %10s %12s\n", "shape", "isa", "tokens", "ms/call", "GMAC/s", "GMAC/cpu-s");
   for (const Shape& s : shapes) {
     const size_t rb = ops::weight_row_bytes(type, s.cols);
     std::vector<uint8_t> w(rb * s.rows);
@@ -87,8 +91,14 @@ int main(int argc, char** argv) {
       std::normal_distribution<float> nd;
       for (auto& v : x) v = nd(rng);
       std::vector<float> out(static_cast<size_t>(nt) * s.rows);
-      for (int isa = 0; isa < ops::kNumIsa; ++isa) {
+      for (int variant = 0; variant < 2 * ops::kNumIsa; ++variant) {
+        const int isa = variant / 2;
+        const bool packed = variant % 2 == 1;
         if (!ops::set_isa(static_cast<ops::Isa>(isa))) continue;
+        ops::WeightMatrix mv = m;
+        ops::PackedWeights store;
+        if (packed && !store.pack(mv)) continue;
+        const std::string label = std::string(ops::isa_name(static_cast<ops::Isa>(isa))) + (packed ? "/packed" : "");
         ops::ActBatch act;
         double best = 1e9, best_cpu = 1e9;
         const double budget = 0.3;
@@ -97,13 +107,13 @@ int main(int argc, char** argv) {
         while (now_s() - t_start < budget || iters < 2) {
           act.set(x.data(), nt, s.cols);  // re-quantize each call, as the model does
           const double t0 = now_s(), c0 = thread_cpu_s();
-          ops::matmul(m, act, out.data(), s.rows, pool);
+          ops::matmul(mv, act, out.data(), s.rows, pool);
           best = std::min(best, now_s() - t0);
           best_cpu = std::min(best_cpu, thread_cpu_s() - c0);
           ++iters;
         }
         const double macs = static_cast<double>(s.rows) * s.cols * nt;
-        std::printf("%-20s %-7s %6d %10.3f %10.2f %12.2f\n", s.name, ops::isa_name(static_cast<ops::Isa>(isa)), nt,
+        std::printf("%-22s %-14s %6d %10.3f %10.2f %12.2f\n", s.name, label.c_str(), nt,
                     best * 1e3, macs / best * 1e-9, threads == 1 ? macs / best_cpu * 1e-9 : 0.0);
       }
     }

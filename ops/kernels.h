@@ -113,6 +113,11 @@ struct ActView {
   const int8_t* qs = nullptr;
   const float* d = nullptr;
   const int16_t* bsums = nullptr;
+  // Optional (kQ8_0): the rows also packed by the active level's pack_q8_0_act
+  // (row t at packed + t * packed_row_bytes), read by that level's kernels
+  // instead of packing qs in every call.
+  const uint8_t* packed = nullptr;
+  size_t packed_row_bytes = 0;
 };
 
 // out[t * out_stride + r] = dot(weight row r, activation row t) for r < n_rows,
@@ -138,6 +143,11 @@ struct Kernels {
   void (*pack_rows)(WeightType t, const uint8_t* w, size_t w_row_bytes, int n_rows, int n_cols,
                     uint8_t* out) = nullptr;
   MatTileFn mat_tile_packed[kNumWeightTypes] = {};
+  // Optional, likewise: Q8_0 activation rows of n elements packed once per
+  // batch (ActView::packed): bytes per row (a multiple of 64), and the packing
+  // of one row (qs: n int8; out: 64-byte aligned).
+  size_t (*packed_q8_0_act_row_bytes)(int n) = nullptr;
+  void (*pack_q8_0_act)(const int8_t* qs, int n, uint8_t* out) = nullptr;
 
   // Q8_0 activation quantization of one row (n % 32 == 0): qs[n], d[n/32].
   void (*quantize_q8_0)(const float* x, int n, int8_t* qs, float* d) = nullptr;

@@ -50,37 +50,75 @@ inline __m256 act_scales(const float* d, int count) {
   return _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), d);
 }
 
+// tree8 of four 8-lane accumulators at once, given as ab = [a | b] and
+// cd = [c | d]; returns the 4 sums in lanes 0..3.
+inline __m128 tree8x4(__m512 ab, __m512 cd) {
+  // s4: 128-bit lane k = s4[0..3] of accumulator k.
+  const __m512 s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)),
+                                  _mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)));
+  // s2[l] = s4[l] + s4[l+2]; s = s2[0] + s2[1] (lane 0 of each 128-bit lane).
+  const __m512 s2 = _mm512_add_ps(s4, _mm512_shuffle_ps(s4, s4, _MM_SHUFFLE(1, 0, 3, 2)));
+  const __m512 s1 = _mm512_add_ps(s2, _mm512_shuffle_ps(s2, s2, _MM_SHUFFLE(2, 3, 0, 1)));
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_castps512_ps128(_mm512_permutexvar_ps(idx, s1));
+}
+
+// tree16 of four accumulators at once; returns the 4 sums in lanes 0..3.
+inline __m128 tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  // s8: [a s8 | b s8], [c s8 | d s8]
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 2, 3, 2)));
+  return tree8x4(ab, cd);
+}
+
 // ---------------------------------------------------------------------------
-// Q8_0 weights x Q8_0 activations.
+// Q8_0 / Q4_0 / Q5_0 weights x Q8_0 activations.
 //
-// Packed layout: an "8-block group" of 8 consecutive
-// blocks (256 int8) is stored as 4 zmm, zmm k holding bytes 8k..8k+7 of block b
-// in qword b. After 4 VNNI dot steps, the int32 lanes 2b and 2b+1 of one
-// accumulator hold block b's partial sums; one shift+add and a qword->dword
-// narrowing give the 8 block sums. Both operands get the same permutation, so
-// each block's set of products is unchanged and its int32 sum is exact.
+// Packed layout: a row's blocks go in chunks of W = 16, the last one of 16, 8
+// or 4 blocks (padded with zero blocks; see chunking()). In a chunk,
+// vector k (k = 0..7, W int32 lanes) holds in lane l the 4 bytes 4k..4k+3 of the
+// chunk's block l. Eight VNNI steps over the 8 vectors leave each block's whole
+// int32 sum in its own lane (exact in any order), so the float work of the
+// contract (v_b = (float)isum_b * (d_b * dx_b), added to block lane b mod 8)
+// is one vector operation per W blocks, with no horizontal sums.
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored as
-// w + 128 (w ^ 0x80: 0..255 for any int8) and the accumulator starts at
-// -128 * sum(x) of the lane, computed once per activation group:
+// w + 128 (w ^ 0x80: 0..255 for any int8) and each lane starts at -128 * (the
+// sum of the block's activations), made when the activations are packed:
 // sum((w+128)*x) - 128*sum(x) = sum(w*x), all in exact int32.
+//
+// A weight chunk is its 8 vectors (32W bytes) then its W block scales as
+// floats (4W bytes); an activation chunk the same with the W lane starts
+// (int32) in place of the scales. Chunks of 16 are 576 bytes (9 cache lines),
+// so every full chunk of a 64-byte aligned row is aligned.
 
-// 8 blocks of 32 int8 (blk[b]) -> packed 4 zmm (see above).
-inline void pack8(const __m256i blk[8], __m512i out[4]) {
-  __m512i r[4];
-#pragma GCC unroll 4
-  for (int j = 0; j < 4; ++j)
-    r[j] = _mm512_inserti64x4(_mm512_castsi256_si512(blk[2 * j]), blk[2 * j + 1], 1);
-  const __m512i lo = _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13);
-  const __m512i hi = _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15);
-  const __m512i p0 = _mm512_permutex2var_epi64(r[0], lo, r[1]);
-  const __m512i p1 = _mm512_permutex2var_epi64(r[0], hi, r[1]);
-  const __m512i p2 = _mm512_permutex2var_epi64(r[2], lo, r[3]);
-  const __m512i p3 = _mm512_permutex2var_epi64(r[2], hi, r[3]);
-  out[0] = _mm512_shuffle_i64x2(p0, p2, _MM_SHUFFLE(1, 0, 1, 0));
-  out[1] = _mm512_shuffle_i64x2(p0, p2, _MM_SHUFFLE(3, 2, 3, 2));
-  out[2] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(1, 0, 1, 0));
-  out[3] = _mm512_shuffle_i64x2(p1, p3, _MM_SHUFFLE(3, 2, 3, 2));
+constexpr int kChunkBytesPerBlock = 36;
+
+struct Chunking {
+  int n16 = 0;        // chunks of 16 (the last may hold padding blocks)
+  bool has8 = false;  // then one of 8
+  bool has4 = false;  // or one of 4 (either possibly with padding blocks)
+  int padded = 0;     // blocks including padding
+};
+
+inline Chunking chunking(int nb) {
+  // Chunks of 16; the rest r = nb % 16 in one chunk: of 16 (padded) when r > 8,
+  // of 8 when 4 < r <= 8, of 4 when r <= 4. A zmm step does 16 lanes whatever
+  // the chunk, so padding 9..15 blocks to 16 costs less than two narrower chunks.
+  Chunking c;
+  c.n16 = nb / 16;
+  const int r = nb % 16;
+  if (r > 8) ++c.n16;
+  c.has8 = r > 4 && r <= 8;
+  c.has4 = r > 0 && r <= 4;
+  c.padded = 16 * c.n16 + (c.has8 ? 8 : 0) + (c.has4 ? 4 : 0);
+  return c;
+}
+
+inline size_t packed_q_0_row_bytes(int nb) {
+  return (static_cast<size_t>(chunking(nb).padded) * kChunkBytesPerBlock + 63) / 64 * 64;
 }
 
 // The 32 int8 weights of block b of a row (Q4_0: nibble - 8, low nibbles first).
@@ -108,68 +146,281 @@ inline __m256i load_weight_block(const uint8_t* row, int b) {
   }
 }
 
-// Group g (blocks 8g .. 8g+count-1) of a weight row, packed; blocks >= count are 0.
-template <WeightType T>
-inline void pack_weight_group(const uint8_t* row, int g, int count, __m512i out[4]) {
-  __m256i blk[8];
-  if (count == 8) {
-#pragma GCC unroll 8
-    for (int b = 0; b < 8; ++b) blk[b] = load_weight_block<T>(row, g * 8 + b);
-  } else {
-    for (int b = 0; b < 8; ++b) blk[b] = b < count ? load_weight_block<T>(row, g * 8 + b) : _mm256_setzero_si256();
-  }
-  pack8(blk, out);
-}
-
-// Group g of an activation row (contiguous int8), packed (padded blocks are
-// 0), and the group's correction: -128 * (sum of the 16 x bytes each int32 lane
-// of the dot products sees), so that a lane started there and fed with
-// (w + 128) * x sums exactly w * x.
-struct alignas(64) PackedXGroup {
-  __m512i q[4];
-  __m512i corr;
+// The transposition of a chunk: W blocks of 32 bytes (W*32 contiguous bytes,
+// block l at l*32) -> vector k lane l = dword k of block l, the W/2 zmm of the
+// result laid out as the chunk's 8 vectors (vector k at byte k*4W). Done by
+// log2(W/2) rounds of two-register permutes (vpermt2d), whose index vectors are
+// worked out once by following every dword from its input to its output place.
+struct TransposePlan {
+  int rounds = 0;
+  int src_lo[3][8] = {}, src_hi[3][8] = {};  // the two input registers of output register r in round s
+  alignas(64) int32_t idx[3][8][16] = {};
 };
 
-inline void pack_act_group(const int8_t* xq, int g, int count, PackedXGroup& out) {
-  __m256i blk[8];
-  if (count == 8) {
-#pragma GCC unroll 8
-    for (int b = 0; b < 8; ++b) blk[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * 32));
-  } else {
-    for (int b = 0; b < 8; ++b)
-      blk[b] = b < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (g * 8 + b) * 32))
-                         : _mm256_setzero_si256();
+TransposePlan make_transpose_plan(int W) {
+  TransposePlan p;
+  const int regs = W / 2;
+  p.rounds = regs == 8 ? 3 : regs == 4 ? 2 : 1;
+  // Element e = 8l + k (block l, dword k) sits at flat position pos[e] (reg = pos >> 4, lane = pos & 15).
+  std::vector<int> pos(8 * W);
+  for (int e = 0; e < 8 * W; ++e) pos[e] = e;
+  for (int s = 0; s < p.rounds; ++s) {
+    const bool last = s == p.rounds - 1;
+    // Round s moves k bit (s + 3 - rounds) into register bit s (swapping with
+    // the lane bit holding it); the last round places every element at its
+    // output position (vector k lane l -> flat k*W + l) directly.
+    const int kbit = s + 3 - p.rounds;
+    std::vector<int> next(8 * W);
+    for (int e = 0; e < 8 * W; ++e) {
+      if (last) {
+        next[e] = (e % 8) * W + e / 8;
+      } else {
+        const int reg = pos[e] >> 4, lane = pos[e] & 15;
+        const int rb = (reg >> s) & 1, lb = (lane >> kbit) & 1;
+        next[e] = (((reg & ~(1 << s)) | (lb << s)) << 4) | (lane & ~(1 << kbit)) | (rb << kbit);
+      }
+    }
+    for (int r = 0; r < regs; ++r) {
+      p.src_lo[s][r] = r & ~(1 << s);
+      p.src_hi[s][r] = r | (1 << s);
+    }
+    for (int e = 0; e < 8 * W; ++e) {
+      const int out_reg = next[e] >> 4, out_lane = next[e] & 15;
+      const int in_reg = pos[e] >> 4, in_lane = pos[e] & 15;
+      assert(in_reg == p.src_lo[s][out_reg] || in_reg == p.src_hi[s][out_reg]);
+      p.idx[s][out_reg][out_lane] = (in_reg == p.src_lo[s][out_reg] ? 0 : 16) + in_lane;
+    }
+    pos = next;
   }
-  pack8(blk, out.q);
+  return p;
+}
+
+const TransposePlan& transpose_plan(int W) {
+  static const TransposePlan p16 = make_transpose_plan(16), p8 = make_transpose_plan(8), p4 = make_transpose_plan(4);
+  return W == 16 ? p16 : W == 8 ? p8 : p4;
+}
+
+// in: W*32 bytes (W = 16, 8 or 4); out: the W/2 zmm of the chunk's vectors.
+inline void transpose_chunk(const uint8_t* in, int W, __m512i out[8]) {
+  const TransposePlan& p = transpose_plan(W);
+  const int regs = W / 2;
+  __m512i r[8];
+  for (int i = 0; i < regs; ++i) r[i] = _mm512_loadu_si512(in + 64 * i);
+  for (int s = 0; s < p.rounds; ++s) {
+    __m512i n[8];
+    for (int i = 0; i < regs; ++i)
+      n[i] = _mm512_permutex2var_epi32(r[p.src_lo[s][i]], _mm512_load_si512(p.idx[s][i]), r[p.src_hi[s][i]]);
+    for (int i = 0; i < regs; ++i) r[i] = n[i];
+  }
+  for (int i = 0; i < regs; ++i) out[i] = r[i];
+}
+
+// Calls f(chunk_first_block, W, byte_offset) for the chunks of a row of nb blocks.
+template <typename F>
+inline void for_each_chunk(int nb, F&& f) {
+  const Chunking c = chunking(nb);
+  int b0 = 0;
+  size_t off = 0;
+  for (int i = 0; i < c.n16; ++i, b0 += 16, off += 16 * kChunkBytesPerBlock) f(b0, 16, off);
+  if (c.has8) {
+    f(b0, 8, off);
+    b0 += 8;
+    off += 8 * kChunkBytesPerBlock;
+  }
+  if (c.has4) f(b0, 4, off);
+}
+
+// One activation row (nb blocks of int8, contiguous) into its packed chunks.
+inline void pack_act_row(const int8_t* xq, int nb, uint8_t* out) {
+  alignas(64) uint8_t tmp[16 * 32];
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  __m512i sum = _mm512_setzero_si512();
+  for_each_chunk(nb, [&](int b0, int W, size_t off) {
+    const int real = nb - b0 < W ? nb - b0 : W;
+    const uint8_t* src = reinterpret_cast<const uint8_t*>(xq) + static_cast<size_t>(b0) * 32;
+    if (real < W) {
+      std::memset(tmp, 0, static_cast<size_t>(W) * 32);
+      std::memcpy(tmp, src, static_cast<size_t>(real) * 32);
+      src = tmp;
+    }
+    __m512i v[8];
+    transpose_chunk(src, W, v);
+    __m512i sum = _mm512_setzero_si512();
+    for (int i = 0; i < W / 2; ++i) {
+      _mm512_storeu_si512(out + off + 64 * i, v[i]);
+      sum = _mm512_dpbusd_epi32(sum, bias, v[i]);
+    }
+    // Lane starts: -(128 * block sum); vector k's lanes are (k*W + l) mod 16.
+    __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(), sum);
+    uint8_t* c = out + off + static_cast<size_t>(W) * 32;
+    if (W == 16) {
+      _mm512_storeu_si512(c, corr);
+    } else {
+      __m256i c8 = _mm256_add_epi32(_mm512_castsi512_si256(corr), _mm512_extracti64x4_epi64(corr, 1));
+      if (W == 8) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), c8);
+      } else {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(c),
+                         _mm_add_epi32(_mm256_castsi256_si128(c8), _mm256_extracti128_si256(c8, 1)));
+      }
+    }
+  });
+}
+
+// A raw row of nb blocks of type T into its packed chunks (packed_q_0_row_bytes(nb), zero padding at the end).
+template <WeightType T>
+void pack_weight_row(const uint8_t* row, int nb, uint8_t* out) {
+  constexpr size_t kBlockBytes = weight_block_bytes(T);
+  alignas(64) uint8_t tmp[16 * 32];
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  size_t end = 0;
+  for_each_chunk(nb, [&](int b0, int W, size_t off) {
+    const int real = nb - b0 < W ? nb - b0 : W;
+    alignas(32) float d[16] = {};
+    for (int l = 0; l < W; ++l) {
+      __m256i blk = _mm256_setzero_si256();
+      if (l < real) {
+        blk = load_weight_block<T>(row, b0 + l);
+        uint16_t h;
+        std::memcpy(&h, row + static_cast<size_t>(b0 + l) * kBlockBytes, 2);
+        d[l] = f16_to_f32(h);
+      }
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 32 * l), blk);
+    }
+    __m512i v[8];
+    transpose_chunk(tmp, W, v);
+    for (int i = 0; i < W / 2; ++i) _mm512_storeu_si512(out + off + 64 * i, _mm512_xor_si512(v[i], bias));
+    std::memcpy(out + off + static_cast<size_t>(W) * 32, d, sizeof(float) * W);
+    end = off + static_cast<size_t>(W) * kChunkBytesPerBlock;
+  });
+  std::memset(out + end, 0, packed_q_0_row_bytes(nb) - end);
+}
+
+// The activation scales of blocks b0 .. b0+W-1 (lanes at or past nb: +0).
+inline __m512 act_scales16(const float* d, int b0, int nb) {
+  const int real = nb - b0;
+  const __mmask16 m = real >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << real) - 1u);
+  return _mm512_maskz_loadu_ps(m, d + b0);
+}
+inline __m256 act_scales8(const float* d, int b0, int nb) {
+  const int real = nb - b0;
+  return _mm256_maskz_loadu_ps(real >= 8 ? static_cast<__mmask8>(0xff) : static_cast<__mmask8>((1u << real) - 1u), d + b0);
+}
+inline __m128 act_scales4(const float* d, int b0, int nb) {
+  const int real = nb - b0;
+  return _mm_maskz_loadu_ps(real >= 4 ? static_cast<__mmask8>(0xf) : static_cast<__mmask8>((1u << real) - 1u), d + b0);
+}
+
+// One chunk for NR weight rows x NT tokens: sums[j][i] gets, per zmm lane, the
+// int32 dot products of its part of the chunk (lane starts included).
+// Narrow chunks (W = 8, 4) hold 2 or 4 of their vectors per zmm, so their
+// lanes carry partial block sums that the caller folds (exact in int32).
+template <int NR, int NT, int W>
+inline void chunk_dots(const uint8_t* const* wrows, const uint8_t* const* xrows, size_t off, __m512i sums[NR][NT]) {
 #pragma GCC unroll 4
-  for (int k = 0; k < 4; ++k) sum = _mm512_dpbusd_epi32(sum, bias, out.q[k]);
-  out.corr = _mm512_sub_epi32(_mm512_setzero_si512(), sum);
+  for (int i = 0; i < NT; ++i) {
+    const uint8_t* c = xrows[i] + off + 32 * W;
+    const __m512i start = W == 16 ? _mm512_loadu_si512(c)
+                          : W == 8 ? _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)))
+                                   : _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c)));
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) sums[j][i] = start;
+  }
+#pragma GCC unroll 8
+  for (int k = 0; k < W / 2; ++k) {
+    __m512i w[NR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) w[j] = _mm512_loadu_si512(wrows[j] + off + 64 * k);
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m512i x = _mm512_loadu_si512(xrows[i] + off + 64 * k);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) sums[j][i] = _mm512_dpbusd_epi32(sums[j][i], w[j], x);
+    }
+  }
 }
 
-// Lanes 2b, 2b+1 -> block sum b (8 int32).
-inline __m256i packed_block_sums(__m512i acc) {
-  return _mm512_cvtepi64_epi32(_mm512_add_epi32(acc, _mm512_srli_epi64(acc, 32)));
+// NR weight rows x NT tokens over all chunks; acc[j][i] are the 8 block lanes of
+// kernels.h's block sum.
+template <int NR, int NT>
+inline void q_0_micro(const uint8_t* const* wrows, const uint8_t* const* xrows, const float* const* xd, int nb,
+                      float* out, size_t out_stride) {
+  __m256 acc[NR][NT];
+#pragma GCC unroll 4
+  for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) acc[j][i] = _mm256_setzero_ps();
+  const Chunking c = chunking(nb);
+  int b0 = 0;
+  size_t off = 0;
+  __m512i sums[NR][NT];
+  for (int ch = 0; ch < c.n16; ++ch, b0 += 16, off += 16 * kChunkBytesPerBlock) {
+    chunk_dots<NR, NT, 16>(wrows, xrows, off, sums);
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m512 dx = act_scales16(xd[i], b0, nb);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) {
+        const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(wrows[j] + off + 512));
+        const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(sums[j][i]), _mm512_mul_ps(dw, dx));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm512_castps512_ps256(v));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm512_extractf32x8_ps(v, 1));
+      }
+    }
+  }
+  if (c.has8) {
+    chunk_dots<NR, NT, 8>(wrows, xrows, off, sums);
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m256 dx = act_scales8(xd[i], b0, nb);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) {
+        const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 256));
+        const __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(sums[j][i]), _mm512_extracti64x4_epi64(sums[j][i], 1));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(_mm256_cvtepi32_ps(s8), _mm256_mul_ps(dw, dx)));
+      }
+    }
+  } else if (c.has4) {
+    chunk_dots<NR, NT, 4>(wrows, xrows, off, sums);
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m128 dx = act_scales4(xd[i], b0, nb);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) {
+        const __m128 dw = _mm_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 128));
+        const __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(sums[j][i]), _mm512_extracti64x4_epi64(sums[j][i], 1));
+        const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+        const __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(s4), _mm_mul_ps(dw, dx));
+        // Lanes 4..7 get +0, which changes no lane.
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_zextps128_ps256(v));
+      }
+    }
+  }
+  if constexpr (NR == 4) {
+    // Four consecutive rows of a token: one tree for the four, one store.
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m512 ab = _mm512_insertf32x8(_mm512_castps256_ps512(acc[0][i]), acc[1][i], 1);
+      const __m512 cd = _mm512_insertf32x8(_mm512_castps256_ps512(acc[2][i]), acc[3][i], 1);
+      _mm_storeu_ps(out + static_cast<size_t>(i) * out_stride, tree8x4(ab, cd));
+    }
+  } else {
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 4
+      for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
+  }
 }
 
-// A packed weight row of nb blocks, ng = ceil(nb/8) groups: first the groups'
-// int8 weights plus 128 (w ^ 0x80: vpdpbusd's unsigned operand), 4 zmm per
-// group, then the groups' 8 block scales as floats (lanes >= count +0), the
-// row padded to a multiple of 64 bytes. 9 bytes per 8.5 of Q8_0: a decode step
-// with few tokens streams every weight once, so the packed form stays small.
-inline size_t packed_q_0_row_bytes(int nb) {
-  const size_t ng = static_cast<size_t>((nb + 7) / 8);
-  return (ng * (256 + 32) + 63) / 64 * 64;
-}
-
-struct PackedRow {
-  const __m512i* q;  // group g: q[4g .. 4g+3]
-  const float* d;    // group g: d[8g .. 8g+7]
-};
-
-inline PackedRow packed_row(const uint8_t* row, int ng) {
-  return {reinterpret_cast<const __m512i*>(row), reinterpret_cast<const float*>(row + static_cast<size_t>(ng) * 256)};
+template <int NR>
+inline void q_0_micro_tokens(int nt, const uint8_t* const* wrows, const uint8_t* const* xrows, const float* const* xd,
+                             int nb, float* out, size_t out_stride) {
+  switch (nt) {
+    case 1: q_0_micro<NR, 1>(wrows, xrows, xd, nb, out, out_stride); break;
+    case 2: q_0_micro<NR, 2>(wrows, xrows, xd, nb, out, out_stride); break;
+    case 3: q_0_micro<NR, 3>(wrows, xrows, xd, nb, out, out_stride); break;
+    case 4: q_0_micro<NR, 4>(wrows, xrows, xd, nb, out, out_stride); break;
+    default: assert(false);
+  }
 }
 
 struct alignas(64) CacheLine {
@@ -177,8 +428,8 @@ struct alignas(64) CacheLine {
 };
 
 struct Q8Scratch {
-  std::vector<PackedXGroup> x;  // n_tok * n_groups
-  std::vector<CacheLine> w;     // the call's packed weight rows (raw-row entry)
+  std::vector<CacheLine> x;  // the call's packed activation rows
+  std::vector<CacheLine> w;  // the call's packed weight rows (raw-row entry)
 };
 
 Q8Scratch& q8_scratch() {
@@ -186,171 +437,47 @@ Q8Scratch& q8_scratch() {
   return s;
 }
 
-// One (row, token) group: the int32 block sums (exact), two dependency chains
-// joined once.
-inline __m512i group_dot(const __m512i* w, const PackedXGroup& x) {
-  __m512i a = _mm512_dpbusd_epi32(x.corr, w[0], _mm512_load_si512(&x.q[0]));
-  __m512i b = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[1], _mm512_load_si512(&x.q[1]));
-  a = _mm512_dpbusd_epi32(a, w[2], _mm512_load_si512(&x.q[2]));
-  b = _mm512_dpbusd_epi32(b, w[3], _mm512_load_si512(&x.q[3]));
-  return _mm512_add_epi32(a, b);
-}
-
-// NR rows x NT tokens of packed Q8_0 dot products, all groups; the NR*NT float
-// accumulators (8 block lanes each) stay in registers, each weight group is
-// loaded once for NT tokens.
-template <int NR, int NT>
-inline void q8_0_micro(const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
-                       float* out, size_t out_stride) {
-  __m256 acc[NR][NT];
-#pragma GCC unroll 8
-  for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 8
-    for (int i = 0; i < NT; ++i) acc[j][i] = _mm256_setzero_ps();
-  for (int g = 0; g < ng; ++g) {
-    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) {
-      const __m512i w[4] = {_mm512_load_si512(&wrows[j].q[4 * g]), _mm512_load_si512(&wrows[j].q[4 * g + 1]),
-                            _mm512_load_si512(&wrows[j].q[4 * g + 2]), _mm512_load_si512(&wrows[j].q[4 * g + 3])};
-      const __m256 dw = _mm256_load_ps(wrows[j].d + 8 * g);
-#pragma GCC unroll 8
-      for (int i = 0; i < NT; ++i) {
-        const __m256 dx = act_scales(xd + static_cast<size_t>(i) * nb + g * 8, count);
-        const __m256 isum = _mm256_cvtepi32_ps(packed_block_sums(group_dot(w, xg[static_cast<size_t>(i) * ng + g])));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(isum, _mm256_mul_ps(dw, dx)));
-      }
-    }
-  }
-#pragma GCC unroll 8
-  for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 8
-    for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
-}
-
-// The same for NP pairs of tokens, two tokens per zmm of float accumulators:
-// lane 2l holds token t's lane l, lane 2l+1 token t+1's (block sums of t in the
-// even dwords, of t+1 in the odd ones, scales interleaved likewise). Every lane
-// sees exactly the operations of the 8-lane version; only the packing differs.
-template <int NR, int NP>
-inline void q8_0_micro_pairs(const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
-                             float* out, size_t out_stride) {
-  __m512 acc[NR][NP];
-#pragma GCC unroll 8
-  for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 8
-    for (int p = 0; p < NP; ++p) acc[j][p] = _mm512_setzero_ps();
-  const __m512i interleave = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  for (int g = 0; g < ng; ++g) {
-    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-    __m512 dx2[NP];
-#pragma GCC unroll 4
-    for (int p = 0; p < NP; ++p) {
-      const __m256 dxa = act_scales(xd + static_cast<size_t>(2 * p) * nb + g * 8, count);
-      const __m256 dxb = act_scales(xd + static_cast<size_t>(2 * p + 1) * nb + g * 8, count);
-      dx2[p] = _mm512_permutex2var_ps(_mm512_castps256_ps512(dxa), interleave, _mm512_castps256_ps512(dxb));
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) {
-      const __m512i w[4] = {_mm512_load_si512(&wrows[j].q[4 * g]), _mm512_load_si512(&wrows[j].q[4 * g + 1]),
-                            _mm512_load_si512(&wrows[j].q[4 * g + 2]), _mm512_load_si512(&wrows[j].q[4 * g + 3])};
-      const __m512 d2 = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_load_ps(wrows[j].d + 8 * g)));
-#pragma GCC unroll 4
-      for (int p = 0; p < NP; ++p) {
-        const __m512i a = group_dot(w, xg[static_cast<size_t>(2 * p) * ng + g]);
-        const __m512i b = group_dot(w, xg[static_cast<size_t>(2 * p + 1) * ng + g]);
-        // Block b of token 2p: dword 2b of a + dword 2b+1 of a -> even dword;
-        // of token 2p+1: the same of b -> odd dword.
-        const __m512i sa = _mm512_add_epi32(a, _mm512_srli_epi64(a, 32));
-        const __m512i sb = _mm512_add_epi32(b, _mm512_slli_epi64(b, 32));
-        const __m512i isum = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), sa, sb);
-        acc[j][p] = _mm512_add_ps(acc[j][p], _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d2, dx2[p])));
-      }
-    }
-  }
-  const __m512i deinterleave = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-#pragma GCC unroll 8
-  for (int j = 0; j < NR; ++j) {
-#pragma GCC unroll 4
-    for (int p = 0; p < NP; ++p) {
-      const __m512 d = _mm512_permutexvar_ps(deinterleave, acc[j][p]);
-      out[static_cast<size_t>(2 * p) * out_stride + j] = tree8(_mm512_castps512_ps256(d));
-      out[static_cast<size_t>(2 * p + 1) * out_stride + j] = tree8(_mm512_extractf32x8_ps(d, 1));
-    }
-  }
-}
-
-template <int NR>
-inline void q8_0_micro_tail(int nt, const PackedRow* wrows, const PackedXGroup* xg, int ng, int nb, const float* xd,
-                            float* out, size_t out_stride) {
-  switch (nt) {
-    case 1: q8_0_micro<NR, 1>(wrows, xg, ng, nb, xd, out, out_stride); break;
-    case 2: q8_0_micro<NR, 2>(wrows, xg, ng, nb, xd, out, out_stride); break;
-    case 3: q8_0_micro<NR, 3>(wrows, xg, ng, nb, xd, out, out_stride); break;
-    default: assert(false);
-  }
-}
-
-// Packs a raw row of nb blocks to `out` (packed_q_0_row_bytes(nb), 64-byte aligned).
-template <WeightType T>
-void pack_weight_row(const uint8_t* row, int nb, uint8_t* out) {
-  constexpr size_t kBlockBytes = weight_block_bytes(T);
-  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  const int ng = (nb + 7) / 8;
-  __m512i* q = reinterpret_cast<__m512i*>(out);
-  float* d = reinterpret_cast<float*>(out + static_cast<size_t>(ng) * 256);
-  for (int g = 0; g < ng; ++g) {
-    const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-    __m512i w[4];
-    pack_weight_group<T>(row, g, count, w);
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) _mm512_store_si512(&q[4 * g + k], _mm512_xor_si512(w[k], bias));
-    _mm256_store_ps(d + 8 * g, block_scales(row + g * 8 * kBlockBytes, kBlockBytes, count));
-  }
-  const size_t used = static_cast<size_t>(ng) * (256 + 32);
-  std::memset(out + used, 0, packed_q_0_row_bytes(nb) - used);
-}
+size_t packed_q8_0_act_row_bytes(int n) { return packed_q_0_row_bytes(n / kQK8_0); }
+void pack_q8_0_act(const int8_t* qs, int n, uint8_t* out) { pack_act_row(qs, n / kQK8_0, out); }
 
 // Products of packed weight rows (row r at w + r * w_row_bytes) with Q8_0
 // activations, whatever type the rows were packed from: a MatTileFn over
-// packed rows. The activations are packed here, once for all rows of the call.
+// packed rows. The activations are packed here unless the batch carries them
+// packed (ActView::packed).
 void mat_tile_q_0_prepacked(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
                             float* out, size_t out_stride) {
-  constexpr int kNR = 2, kNT = 4;
+  constexpr int kNR = 4, kNT = 3;
   const int n = x.n;
   const int nb = n / kQK8_0;
-  const int ng = (nb + 7) / 8;
-  Q8Scratch& s = q8_scratch();
-  if (s.x.size() < static_cast<size_t>(n_tok) * ng) s.x.resize(static_cast<size_t>(n_tok) * ng);
-  for (int t = 0; t < n_tok; ++t) {
-    const int8_t* xq = x.qs + static_cast<size_t>(t) * n;
-    for (int g = 0; g < ng; ++g) {
-      const int count = nb - g * 8 < 8 ? nb - g * 8 : 8;
-      pack_act_group(xq, g, count, s.x[static_cast<size_t>(t) * ng + g]);
-    }
+  const size_t xrb = packed_q_0_row_bytes(nb);
+  const uint8_t* xp = x.packed;
+  if (xp == nullptr) {
+    Q8Scratch& s = q8_scratch();
+    if (s.x.size() * 64 < n_tok * xrb) s.x.resize(n_tok * xrb / 64);
+    uint8_t* p = s.x[0].bytes;
+    for (int t = 0; t < n_tok; ++t) pack_act_row(x.qs + static_cast<size_t>(t) * n, nb, p + t * xrb);
+    xp = p;
   }
+  assert(x.packed == nullptr || x.packed_row_bytes == xrb);
   for (int r = 0; r < n_rows; r += kNR) {
     const int nr = n_rows - r < kNR ? n_rows - r : kNR;
-    PackedRow wrows[kNR];
-    for (int j = 0; j < kNR; ++j) wrows[j] = packed_row(w + static_cast<size_t>(r + (j < nr ? j : 0)) * w_row_bytes, ng);
+    const uint8_t* wrows[kNR];
+    for (int j = 0; j < kNR; ++j) wrows[j] = w + static_cast<size_t>(r + (j < nr ? j : 0)) * w_row_bytes;
     for (int t0 = 0; t0 < n_tok; t0 += kNT) {
       const int nt = n_tok - t0 < kNT ? n_tok - t0 : kNT;
-      const PackedXGroup* xg = &s.x[static_cast<size_t>(t0) * ng];
-      const float* xd = x.d + static_cast<size_t>(t0) * nb;
+      const uint8_t* xrows[kNT];
+      const float* xd[kNT];
+      for (int i = 0; i < kNT; ++i) {
+        const int t = t0 + (i < nt ? i : 0);
+        xrows[i] = xp + t * xrb;
+        xd[i] = x.d + static_cast<size_t>(t) * nb;
+      }
       float* o = out + static_cast<size_t>(t0) * out_stride + r;
-      if (nr == kNR) {
-        if (nt == kNT) {
-          q8_0_micro_pairs<kNR, kNT / 2>(wrows, xg, ng, nb, xd, o, out_stride);
-        } else {
-          q8_0_micro_tail<kNR>(nt, wrows, xg, ng, nb, xd, o, out_stride);
-        }
-      } else {
-        if (nt == kNT) {
-          q8_0_micro<1, kNT>(wrows, xg, ng, nb, xd, o, out_stride);
-        } else {
-          q8_0_micro_tail<1>(nt, wrows, xg, ng, nb, xd, o, out_stride);
-        }
+      switch (nr) {
+        case 4: q_0_micro_tokens<4>(nt, wrows, xrows, xd, nb, o, out_stride); break;
+        case 3: q_0_micro_tokens<3>(nt, wrows, xrows, xd, nb, o, out_stride); break;
+        case 2: q_0_micro_tokens<2>(nt, wrows, xrows, xd, nb, o, out_stride); break;
+        default: q_0_micro_tokens<1>(nt, wrows, xrows, xd, nb, o, out_stride); break;
       }
     }
   }
@@ -364,7 +491,7 @@ void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const
   const size_t prb = packed_q_0_row_bytes(nb);
   Q8Scratch& s = q8_scratch();
   if (s.w.size() * 64 < n_rows * prb) s.w.resize(n_rows * prb / 64);
-  uint8_t* packed = reinterpret_cast<uint8_t*>(s.w.data());
+  uint8_t* packed = s.w[0].bytes;
   for (int r = 0; r < n_rows; ++r) pack_weight_row<T>(w + static_cast<size_t>(r) * w_row_bytes, nb, packed + r * prb);
   mat_tile_q_0_prepacked(packed, prb, n_rows, x, n_tok, out, out_stride);
 }
@@ -440,23 +567,6 @@ inline __m512 lane16_dot(const float* a, const B* b, int n) {
 inline float tree16(__m512 a) {
   const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   return tree8(s8);
-}
-
-// tree16 of four accumulators at once; returns the 4 sums in lanes 0..3.
-inline __m128 tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
-  // s8: [a s8 | b s8], [c s8 | d s8]
-  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
-                                  _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
-  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(1, 0, 1, 0)),
-                                  _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 2, 3, 2)));
-  // s4: 128-bit lane k = s4[0..3] of accumulator k.
-  const __m512 s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)),
-                                  _mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)));
-  // s2[l] = s4[l] + s4[l+2]; s = s2[0] + s2[1] (lane 0 of each 128-bit lane).
-  const __m512 s2 = _mm512_add_ps(s4, _mm512_shuffle_ps(s4, s4, _MM_SHUFFLE(1, 0, 3, 2)));
-  const __m512 s1 = _mm512_add_ps(s2, _mm512_shuffle_ps(s2, s2, _MM_SHUFFLE(2, 3, 0, 1)));
-  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  return _mm512_castps512_ps128(_mm512_permutexvar_ps(idx, s1));
 }
 
 float dot_f32(const float* a, const float* b, int n) { return tree16(lane16_dot(a, b, n)); }
@@ -982,6 +1092,8 @@ void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.packed_row_bytes = packed_row_bytes;
   k.pack_rows = pack_rows;
+  k.packed_q8_0_act_row_bytes = packed_q8_0_act_row_bytes;
+  k.pack_q8_0_act = pack_q8_0_act;
   for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0})
     k.mat_tile_packed[static_cast<int>(t)] = mat_tile_q_0_prepacked;
   k.to_f16_saturated = to_f16_saturated;

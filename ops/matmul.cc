@@ -18,7 +18,10 @@ namespace {
 constexpr int kMaxRowTile = 64;
 constexpr int kMinRowTile = 16;
 // Tokens per tile: the quantized activations of a token tile stay in L2.
-constexpr int kTokTile = 64;
+#ifndef LLMZIP_TT
+#define LLMZIP_TT 16
+#endif
+constexpr int kTokTile = LLMZIP_TT;
 
 }  // namespace
 
@@ -55,10 +58,19 @@ const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
     const Kernels& k = kernels();
     const float* x = x_;
     const int n = n_;
+    uint8_t* packed = nullptr;
+    size_t prb = 0;
+    if (format == ActFormat::kQ8_0 && k.pack_q8_0_act != nullptr) {
+      prb = k.packed_q8_0_act_row_bytes(n);
+      const size_t lines = static_cast<size_t>(n_tok_) * prb / 64;
+      if (packed_.size() < lines) packed_.resize(lines);
+      packed = packed_.data()->bytes;
+    }
     pool.parallel_for(n_tok_, [&](size_t b, size_t e, int) {
       for (size_t t = b; t < e; ++t) {
         if (format == ActFormat::kQ8_0) {
           k.quantize_q8_0(x + t * n, n, qs + t * n, d + t * nb);
+          if (packed) k.pack_q8_0_act(qs + t * n, n, packed + t * prb);
         } else {
           k.quantize_q8_k(x + t * n, n, qs + t * n, d + t * nb, bsums + t * (n / 16));
         }
@@ -67,6 +79,8 @@ const ActView& ActBatch::view(ActFormat format, ThreadPool& pool) {
     v.qs = qs;
     v.d = d;
     v.bsums = bsums;
+    v.packed = packed;
+    v.packed_row_bytes = prb;
   }
   valid_[fi] = true;
   return v;
@@ -104,6 +118,7 @@ void run_tile(const WeightMatrix& w, const TileSource& src, const ActView& base,
     if (v.qs) v.qs += t0 * n;
     if (v.d) v.d += t0 * (n / (v.format == ActFormat::kQ8_0 ? kQK8_0 : kQK_K));
     if (v.bsums) v.bsums += t0 * (n / 16);
+    if (v.packed) v.packed += t0 * v.packed_row_bytes;
     src.tile(wr, src.row_bytes, nr, v, nt, out + static_cast<size_t>(t0) * out_stride + r0, out_stride);
   }
 }

@@ -73,6 +73,10 @@ class ActBatch {
   std::vector<int8_t> qs_[kNumActFormats];
   std::vector<float> d_[kNumActFormats];
   std::vector<int16_t> bsums_;
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  std::vector<Line> packed_;  // Q8_0 rows packed for the active level, where it packs them
 };
 
 // out[t * out_stride + r] = dot(row r of w, activation row t), r < w.n_rows,
