@@ -342,6 +342,54 @@ TEST(Kernels, EveryIsaIsBitIdenticalToScalar) {
   if (checked == 0) GTEST_SKIP() << "CPU has no SIMD level beyond scalar";
 }
 
+// The driver with weights packed at "load" (PackedWeights) and activations
+// packed once per batch: the bits of the scalar level's matmul, for batches
+// across the token tile (64) and thread counts.
+TEST(Kernels, PackedMatmulMatchesScalar) {
+  const Isa saved = active_isa();
+  std::mt19937 rng(23);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  int packed_runs = 0;
+  for (WeightType t : {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ5_0}) {
+    for (int n : {384, 576, 1024}) {
+      const int rows = 37;
+      const std::string w = random_weights(t, rows, n, rng);
+      const WeightMatrix raw{t, n, rows, reinterpret_cast<const uint8_t*>(w.data()), weight_row_bytes(t, n)};
+      for (int n_tok : {1, 7, 64, 70}) {
+        std::vector<float> x(static_cast<size_t>(n_tok) * n);
+        for (auto& v : x) v = nd(rng) * 2.0f;
+        ThreadPool one(1);
+        ASSERT_TRUE(set_isa(Isa::kScalar));
+        ActBatch a;
+        a.set(x.data(), n_tok, n);
+        std::vector<float> want(static_cast<size_t>(n_tok) * rows);
+        matmul(raw, a, want.data(), rows, one);
+        for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+          if (!set_isa(isa)) continue;
+          WeightMatrix m = raw;
+          PackedWeights store;
+          const bool packed = store.pack(m);
+          packed_runs += packed;
+          for (int threads : {1, 2}) {
+            ThreadPool pool(threads);
+            ActBatch b;
+            b.set(x.data(), n_tok, n);
+            std::vector<float> got(want.size(), -1.0f);
+            matmul(m, b, got.data(), rows, pool);
+            EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+                << isa_name(isa) << (packed ? " packed " : " ") << weight_type_name(t) << " n=" << n
+                << " tok=" << n_tok << " threads=" << threads;
+          }
+        }
+      }
+    }
+  }
+  set_isa(saved);
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(packed_runs, 0);
+  }
+}
+
 TEST(Isa, EnvironmentValue) {
   std::string msg;
   EXPECT_EQ(isa_from_env_value(nullptr, &msg), best_supported_isa());
