@@ -11,7 +11,8 @@
 # kinds llmzip wrote, llmzip's compression and decompression seconds.
 # Environment: LLMZIP_EXE (default build/cli/llmzip), LLMZIP_BENCH_THREADS
 # (default 2), LLMZIP_ARGS (extra llmzip options, e.g. -m MODEL),
-# LLMZIP_BENCH_ZPAQ=0 (no zpaq column: its -m5 takes minutes on large files).
+# LLMZIP_BENCH_ZPAQ=0 (no zpaq column: its -m5 takes minutes on large files),
+# LLMZIP_BENCH_KEEP=DIR (keep each FILE.llmz there, e.g. for llmzip -l / info).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 exe="${LLMZIP_EXE:-$root/build/cli/llmzip}"
@@ -38,6 +39,7 @@ row() {
   "$exe" -q -d -f -T "$threads" ${LLMZIP_ARGS:-} -o "$work/$name.out" "$work/$name.llmz"
   t2=$(now)
   cmp -s "$work/$name" "$work/$name.out" || { echo "bench.sh: $name did not round-trip" >&2; exit 1; }
+  if [ -n "${LLMZIP_BENCH_KEEP:-}" ]; then mkdir -p "$LLMZIP_BENCH_KEEP" && cp "$work/$name.llmz" "$LLMZIP_BENCH_KEEP/"; fi
   local kinds
   kinds=$("$exe" info --json "$work/$name.llmz" | python3 -c 'import json,sys; k=json.load(sys.stdin)["files"][0]["frame_kinds"]; print(" ".join(f"{n}:{c}" for n,c in k.items()))')
   local l x b z q
