@@ -96,39 +96,60 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
     }
   });
   const int group = c.n_head / c.n_head_kv;
-  // Work items: (run of up to four consecutive positions of one sequence, head).
-  // A run of four goes to attention4 (K and V loaded once for the four queries,
-  // the same bits as four attention calls).
+  // Work items: (run of up to four consecutive positions of one sequence, KV
+  // head, up to four of its query heads). A run of four goes to attention4 per
+  // head (K and V loaded once for the four positions); shorter runs go to
+  // attention_heads per position when query heads share the KV head (K and V
+  // loaded once for the heads). The same bits as one attention call per query.
+  const int per_item = std::min(group, 4);
+  const int chunks = (group + per_item - 1) / per_item;
+  const size_t items_per_run = static_cast<size_t>(c.n_head_kv) * chunks;
   const std::vector<std::pair<int, int>>& runs = ws.attn_runs;
-  pool.parallel_for(runs.size() * c.n_head, [&](size_t b, size_t e, int thread) {
+  pool.parallel_for(runs.size() * items_per_run, [&](size_t b, size_t e, int thread) {
     float* scratch = ws.scratch[thread].data();
     for (size_t i = b; i < e; ++i) {
       // Item order alternates between the two ends of the batch, so that the
       // contiguous chunks the threads get carry similar causal work (a frame's
       // late tokens attend to many more keys than its early ones).
-      const size_t r = i / c.n_head;
+      const size_t r = i / items_per_run;
       const std::pair<int, int>& run = runs[r % 2 == 0 ? r / 2 : runs.size() - 1 - r / 2];
       const int t0 = run.first, count = run.second;
-      const int h = static_cast<int>(i % c.n_head);
-      const int kvh = h / group;
+      const int kvh = static_cast<int>(i % items_per_run) / chunks;
+      const int h0 = kvh * group + (static_cast<int>(i % items_per_run) % chunks) * per_item;
+      const int nh = std::min(per_item, (kvh + 1) * group - h0);
       const BatchEntry& be = batch[t0];
       // Head kvh's keys and values: contiguous rows of HD, F32 or F16 with the
       // kernels for that cache.
-      auto attend = [&](const auto* k, const auto* v, auto attention4, auto attention) {
-        if (count == 4 && attention4 &&
-            attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
-                       &ws.attn[size_t(t0) * QD + h * HD], QD))
+      auto attend = [&](const auto* k, const auto* v, auto attention4, auto attention_heads, auto attention) {
+        auto four = [&](int h) {
+          return attention4(&ws.q[size_t(t0) * QD + h * HD], QD, k, v, HD, be.pos + 1, HD, attn_scale_, scratch,
+                            &ws.attn[size_t(t0) * QD + h * HD], QD);
+        };
+        // A kernel declines a head size, never one head of several.
+        if (count == 4 && attention4 && four(h0)) {
+          for (int h = h0 + 1; h < h0 + nh; ++h) {
+            [[maybe_unused]] const bool ok = four(h);
+            assert(ok);
+          }
           return;
+        }
         for (int t = t0; t < t0 + count; ++t) {
-          attention(&ws.q[size_t(t) * QD + h * HD], k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
-                    &ws.attn[size_t(t) * QD + h * HD]);
+          const float* q = &ws.q[size_t(t) * QD];
+          float* out = &ws.attn[size_t(t) * QD];
+          if (nh > 1 && attention_heads &&
+              attention_heads(q + h0 * HD, HD, nh, k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch,
+                              out + h0 * HD, HD))
+            continue;
+          for (int h = h0; h < h0 + nh; ++h)
+            attention(q + h * HD, k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch, out + h * HD);
         }
       };
       if (f16) {
         attend(cache.k<uint16_t>(il, be.slot, kvh), cache.v<uint16_t>(il, be.slot, kvh), kr.attention4_f16,
-               kr.attention_f16);
+               kr.attention_heads_f16, kr.attention_f16);
       } else {
-        attend(cache.k<float>(il, be.slot, kvh), cache.v<float>(il, be.slot, kvh), kr.attention4, kr.attention);
+        attend(cache.k<float>(il, be.slot, kvh), cache.v<float>(il, be.slot, kvh), kr.attention4, kr.attention_heads,
+               kr.attention);
       }
     }
   });

@@ -191,14 +191,28 @@ struct Kernels {
   bool (*attention4)(const float* q, size_t q_stride, const float* k, const float* v, size_t kv_stride,
                      int n_keys0, int hd, float scale, float* scratch, float* out, size_t out_stride) = nullptr;
 
-  // The same two over a cache of F16 keys and values (model::KvType::kF16):
+  // Optional (nullptr: call attention() per query). nq (1..4) queries at one
+  // position of one sequence that share a KV head (grouped-query attention):
+  // query i (q + i*q_stride) attends to keys 0 .. n_keys-1 and writes out +
+  // i*out_stride, each attention()'s bits (the keys and values are loaded once
+  // for the nq queries). scratch holds at least nq * (n_keys + 3) floats.
+  // Returns false (and writes nothing) for a head size it does not handle.
+  bool (*attention_heads)(const float* q, size_t q_stride, int nq, const float* k, const float* v,
+                          size_t kv_stride, int n_keys, int hd, float scale, float* scratch, float* out,
+                          size_t out_stride) = nullptr;
+
+  // The same three over a cache of F16 keys and values (model::KvType::kF16):
   // k_j and v_j are f16_to_f32 (exact) of the stored halves, everything else
-  // is attention() / attention4() as above, so an F32 cache holding those
-  // converted values gives the same bits. attention4_f16 is optional.
+  // is attention() / attention4() / attention_heads() as above, so an F32
+  // cache holding those converted values gives the same bits. attention4_f16
+  // and attention_heads_f16 are optional.
   void (*attention_f16)(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
                         float scale, float* scratch, float* out) = nullptr;
   bool (*attention4_f16)(const float* q, size_t q_stride, const uint16_t* k, const uint16_t* v, size_t kv_stride,
                          int n_keys0, int hd, float scale, float* scratch, float* out, size_t out_stride) = nullptr;
+  bool (*attention_heads_f16)(const float* q, size_t q_stride, int nq, const uint16_t* k, const uint16_t* v,
+                              size_t kv_stride, int n_keys, int hd, float scale, float* scratch, float* out,
+                              size_t out_stride) = nullptr;
 };
 
 // attention_f16 for levels without a kernel of their own: converts the keys and

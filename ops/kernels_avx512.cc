@@ -686,26 +686,28 @@ void attention_fixed(const float* q, const KV* k, const KV* v, size_t kv_stride,
   for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_div_ps(o[c], vsum));
 }
 
-// Four queries at consecutive positions (n0, n0+1, n0+2, n0+3 keys): the keys
-// all of them see are loaded once for the four. Per query, the same operations
+// NQ (<= 4) queries over one head's keys, query i seeing n0 + inc*i keys: inc 1
+// for four consecutive positions of a sequence (attention4), 0 for the query
+// heads that share a KV head at one position (attention_heads). The keys all
+// of them see are loaded once for all. Per query, the same operations
 // in the same order as attention_fixed: scores of keys in groups of four
 // through tree16x4 (the group boundaries differ between the two versions, but
 // tree16x4 and tree16 give the same sum for an accumulator: both are the
 // kernels.h order), then max, exp and the 16-lane sum, then the values summed
 // in key order.
-template <int HD, typename KV>
+template <int HD, typename KV, int NQ = 4>
 void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v, size_t kv_stride, int n0,
-                      float scale, float* scratch, float* out, size_t out_stride) {
+                      float scale, float* scratch, float* out, size_t out_stride, int inc = 1) {
   constexpr int C = HD / 16;
   const int S = n0 + 3;  // scratch row of query i: scratch + i*S
-  __m512 qv[4][C];
+  __m512 qv[NQ][C];
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < NQ; ++i) {
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) qv[i][c] = _mm512_loadu_ps(q + i * q_stride + 16 * c);
   }
   const __m128 vscale = _mm_set1_ps(scale);
-  // Keys every query sees: one load of k_j, four dot products.
+  // Keys every query sees: one load of k_j, NQ dot products.
   for (int j = 0; j < n0; ++j) {
     const KV* kj = k + j * kv_stride;
     __m512 kv[C];
@@ -715,16 +717,17 @@ void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v,
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
       a[i] = _mm512_setzero_ps();
+      if (i >= NQ) continue;
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(qv[i][c], kv[c]));
     }
     alignas(16) float sc[4];
     _mm_store_ps(sc, _mm_mul_ps(tree16x4(a[0], a[1], a[2], a[3]), vscale));
-    for (int i = 0; i < 4; ++i) scratch[i * S + j] = sc[i];
+    for (int i = 0; i < NQ; ++i) scratch[i * S + j] = sc[i];
   }
-  // The last three keys, seen by the later queries only.
-  for (int i = 1; i < 4; ++i) {
-    for (int j = n0; j < n0 + i; ++j) {
+  // The last keys, seen by the later queries only (inc 1).
+  for (int i = 1; i < NQ; ++i) {
+    for (int j = n0; j < n0 + inc * i; ++j) {
       const KV* kj = k + j * kv_stride;
       __m512 a = _mm512_setzero_ps();
 #pragma GCC unroll 8
@@ -732,11 +735,11 @@ void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v,
       scratch[i * S + j] = tree16(a) * scale;
     }
   }
-  __m512 vsum[4];
-  for (int i = 0; i < 4; ++i) vsum[i] = _mm512_set1_ps(softmax_in_place(scratch + i * S, n0 + i));
-  __m512 o[4][C];
+  __m512 vsum[NQ];
+  for (int i = 0; i < NQ; ++i) vsum[i] = _mm512_set1_ps(softmax_in_place(scratch + i * S, n0 + inc * i));
+  __m512 o[NQ][C];
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < NQ; ++i) {
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) o[i][c] = _mm512_setzero_ps();
   }
@@ -746,14 +749,14 @@ void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v,
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) vv[c] = load_kv16(vj + 16 * c);
 #pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < NQ; ++i) {
       const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) o[i][c] = _mm512_add_ps(o[i][c], _mm512_mul_ps(e, vv[c]));
     }
   }
-  for (int i = 1; i < 4; ++i) {
-    for (int j = n0; j < n0 + i; ++j) {
+  for (int i = 1; i < NQ; ++i) {
+    for (int j = n0; j < n0 + inc * i; ++j) {
       const __m512 e = _mm512_set1_ps(scratch[i * S + j]);
       const KV* vj = v + j * kv_stride;
 #pragma GCC unroll 8
@@ -761,10 +764,35 @@ void attention4_fixed(const float* q, size_t q_stride, const KV* k, const KV* v,
     }
   }
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < NQ; ++i) {
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + i * out_stride + 16 * c, _mm512_div_ps(o[i][c], vsum[i]));
   }
+}
+
+// nq (1..4) query heads at one position, all over n_keys keys of one KV head.
+template <typename KV>
+bool attention_heads_kv(const float* q, size_t q_stride, int nq, const KV* k, const KV* v, size_t kv_stride,
+                        int n_keys, int hd, float scale, float* scratch, float* out, size_t out_stride) {
+  assert(n_keys >= 1 && nq >= 1 && nq <= 4);
+  if (hd != 64) return false;
+  switch (nq) {
+    case 1: attention4_fixed<64, KV, 1>(q, q_stride, k, v, kv_stride, n_keys, scale, scratch, out, out_stride, 0); break;
+    case 2: attention4_fixed<64, KV, 2>(q, q_stride, k, v, kv_stride, n_keys, scale, scratch, out, out_stride, 0); break;
+    case 3: attention4_fixed<64, KV, 3>(q, q_stride, k, v, kv_stride, n_keys, scale, scratch, out, out_stride, 0); break;
+    default: attention4_fixed<64, KV, 4>(q, q_stride, k, v, kv_stride, n_keys, scale, scratch, out, out_stride, 0); break;
+  }
+  return true;
+}
+
+bool attention_heads(const float* q, size_t q_stride, int nq, const float* k, const float* v, size_t kv_stride,
+                     int n_keys, int hd, float scale, float* scratch, float* out, size_t out_stride) {
+  return attention_heads_kv(q, q_stride, nq, k, v, kv_stride, n_keys, hd, scale, scratch, out, out_stride);
+}
+bool attention_heads_f16(const float* q, size_t q_stride, int nq, const uint16_t* k, const uint16_t* v,
+                         size_t kv_stride, int n_keys, int hd, float scale, float* scratch, float* out,
+                         size_t out_stride) {
+  return attention_heads_kv(q, q_stride, nq, k, v, kv_stride, n_keys, hd, scale, scratch, out, out_stride);
 }
 
 template <typename KV>
@@ -1105,6 +1133,8 @@ void install_avx512_kernels(Kernels& k) {
   k.attention4 = attention4;
   k.attention_f16 = attention_f16;
   k.attention4_f16 = attention4_f16;
+  k.attention_heads = attention_heads;
+  k.attention_heads_f16 = attention_heads_f16;
 }
 
 }  // namespace llmzip::ops

@@ -534,6 +534,64 @@ TEST(SimdAttention, FourQueriesMatchOneByOne) {
   if (checked == 0) GTEST_SKIP() << "no instruction set here has attention4";
 }
 
+// Query heads sharing a KV head at one position (grouped-query attention):
+// attention_heads / attention_heads_f16 give each query the scalar
+// attention()'s bits, for 1..4 heads and key counts around the kernels' tiles.
+TEST(SimdAttention, HeadsSharingKeysMatchOneByOne) {
+  SKIP_WITHOUT_SIMD();
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(31);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  int checked = 0;
+  for (int hd : {64, 128}) {
+    for (int nq = 1; nq <= 4; ++nq) {
+      for (int n_keys : {1, 2, 3, 5, 16, 17, 100, 513}) {
+        const size_t stride = static_cast<size_t>(hd) + 16, qs = static_cast<size_t>(hd) + 3;
+        std::vector<float> q(qs * nq), kv(stride * n_keys * 2);
+        for (auto& v : q) v = nd(rng) * 3;
+        for (auto& v : kv) v = static_cast<float>(nd(rng) * 2);
+        // Values exactly representable as halves, so that the F16 cache holds the same numbers.
+        std::vector<uint16_t> kv16(kv.size());
+        for (size_t i = 0; i < kv.size(); ++i) {
+          kv16[i] = f32_to_f16(kv[i]);
+          kv[i] = f16_to_f32(kv16[i]);
+        }
+        const size_t voff = stride * n_keys;
+        std::vector<float> want(nq * qs, 0.0f), s1(n_keys + 16);
+        for (int i = 0; i < nq; ++i)
+          ref.attention(&q[i * qs], kv.data(), kv.data() + voff, stride, n_keys, hd, 0.125f, s1.data(), &want[i * qs]);
+        for (Isa isa : simd_isas()) {
+          const Kernels& kr = kernels_for(isa);
+          std::vector<float> scratch(4 * static_cast<size_t>(n_keys + 3));
+          if (kr.attention_heads) {
+            std::vector<float> got(nq * qs, 0.0f);
+            if (kr.attention_heads(q.data(), qs, nq, kv.data(), kv.data() + voff, stride, n_keys, hd, 0.125f,
+                                   scratch.data(), got.data(), qs)) {
+              ++checked;
+              ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+                  << isa_name(isa) << " hd=" << hd << " nq=" << nq << " keys=" << n_keys;
+            } else {
+              EXPECT_NE(hd, 64) << isa_name(isa) << ": head size 64 must be handled";
+            }
+          }
+          if (kr.attention_heads_f16) {
+            std::vector<float> got(nq * qs, 0.0f);
+            if (kr.attention_heads_f16(q.data(), qs, nq, kv16.data(), kv16.data() + voff, stride, n_keys, hd, 0.125f,
+                                       scratch.data(), got.data(), qs)) {
+              ++checked;
+              ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+                  << isa_name(isa) << " f16 hd=" << hd << " nq=" << nq << " keys=" << n_keys;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(checked, 0);
+  }
+}
+
 // The F16 cache (numerics version 2): attention_f16 of stored halves, on every
 // level including the scalar one, gives the bits of the scalar attention() of
 // their exact F32 values; attention4_f16, where a level has it, those of four
