@@ -36,20 +36,6 @@ inline float tree8(__m256 a) {
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
 }
 
-// F16 scales of `count` (<= 8) consecutive Q8_0 / Q4_0 blocks (`stride` bytes
-// apart, the scale first) as floats; lanes >= count are +0, so padded blocks
-// contribute (float)0 * (0 * 0) = +0 to a lane.
-inline __m256 block_scales(const uint8_t* first, size_t stride, int count) {
-  alignas(16) uint16_t h[8] = {};
-  for (int i = 0; i < count; ++i) std::memcpy(&h[i], first + i * stride, 2);
-  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
-}
-
-// Activation scales of blocks g*8 .. g*8+count-1, lanes >= count are +0.
-inline __m256 act_scales(const float* d, int count) {
-  return _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1u), d);
-}
-
 // tree8 of four 8-lane accumulators at once, given as ab = [a | b] and
 // cd = [c | d]; returns the 4 sums in lanes 0..3.
 inline __m128 tree8x4(__m512 ab, __m512 cd) {
