@@ -216,6 +216,14 @@ inline void for_each_chunk(int nb, F&& f) {
   if (c.has4) f(b0, 4, off);
 }
 
+// Narrow chunks hold 2 (W = 8) or 4 (W = 4) of their vectors per zmm: the
+// exact int32 sums of a lane's parts, folded to the chunk's W lanes.
+inline __m256i fold_to_8(__m512i v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
+inline __m128i fold_to_4(__m512i v) {
+  const __m256i s8 = fold_to_8(v);
+  return _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+}
+
 // One activation row (nb blocks of int8, contiguous) into its packed chunks.
 inline void pack_act_row(const int8_t* xq, int nb, uint8_t* out) {
   alignas(64) uint8_t tmp[16 * 32];
@@ -241,12 +249,10 @@ inline void pack_act_row(const int8_t* xq, int nb, uint8_t* out) {
     if (W == 16) {
       _mm512_storeu_si512(c, corr);
     } else {
-      __m256i c8 = _mm256_add_epi32(_mm512_castsi512_si256(corr), _mm512_extracti64x4_epi64(corr, 1));
       if (W == 8) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), c8);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), fold_to_8(corr));
       } else {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(c),
-                         _mm_add_epi32(_mm256_castsi256_si128(c8), _mm256_extracti128_si256(c8, 1)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(c), fold_to_4(corr));
       }
     }
   });
@@ -361,8 +367,7 @@ inline void q_0_micro(const uint8_t* const* wrows, const uint8_t* const* xrows, 
 #pragma GCC unroll 4
       for (int j = 0; j < NR; ++j) {
         const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 256));
-        const __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(sums[j][i]), _mm512_extracti64x4_epi64(sums[j][i], 1));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(_mm256_cvtepi32_ps(s8), _mm256_mul_ps(dw, dx)));
+        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(_mm256_cvtepi32_ps(fold_to_8(sums[j][i])), _mm256_mul_ps(dw, dx)));
       }
     }
   } else if (c.has4) {
@@ -373,9 +378,7 @@ inline void q_0_micro(const uint8_t* const* wrows, const uint8_t* const* xrows, 
 #pragma GCC unroll 4
       for (int j = 0; j < NR; ++j) {
         const __m128 dw = _mm_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 128));
-        const __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(sums[j][i]), _mm512_extracti64x4_epi64(sums[j][i], 1));
-        const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
-        const __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(s4), _mm_mul_ps(dw, dx));
+        const __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(fold_to_4(sums[j][i])), _mm_mul_ps(dw, dx));
         // Lanes 4..7 get +0, which changes no lane.
         acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_zextps128_ps256(v));
       }
