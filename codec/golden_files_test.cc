@@ -46,7 +46,7 @@ LoadedModel* GoldenFiles::model_ = nullptr;
 TEST_F(GoldenFiles, TheListedFilesArePresent) {
   const std::vector<std::string> want = {"v1_ac_adaptive", "v1_ac_pure",    "v1_empty_adaptive", "v1_rank-zlib_adaptive",
                                          "v1_tbyt_pure",   "v2_binary",     "v2_mixed",          "v2_pure",
-                                         "v3_binary"};
+                                         "v3_binary",      "v3_n3_pure",    "v3_n3_text"};
   const auto names = golden_names();
   for (const std::string& w : want) EXPECT_NE(std::find(names.begin(), names.end(), w), names.end()) << w;
 }

@@ -198,9 +198,9 @@ TEST(DeterminismRealShapes, EveryIsaBatchingAndThreadsAgree) {
       for (int i = 0; i < 37; ++i) s.push_back(static_cast<int32_t>(rng() % sp.n_vocab));
     }
     const ops::Isa saved = ops::active_isa();
-    std::vector<std::string> refs[2];
-    for (KvType kv : {KvType::kF32, KvType::kF16}) {
-      const char* kv_name = kv == KvType::kF32 ? "F32 cache" : "F16 cache";
+    std::vector<std::string> refs[3];
+    for (KvType kv : {KvType::kF32, KvType::kF16, KvType::kQ8}) {
+      const char* kv_name = kv == KvType::kF32 ? "F32 cache" : kv == KvType::kF16 ? "F16 cache" : "Q8 cache";
       ASSERT_TRUE(ops::set_isa(ops::Isa::kScalar));
       const std::vector<std::string> ref = run(m, seqs, whole(2, seqs), 2, 0, kv);
       int n_isa = 0;
@@ -215,10 +215,16 @@ TEST(DeterminismRealShapes, EveryIsaBatchingAndThreadsAgree) {
       ops::set_isa(saved);
       std::printf("  %s-shaped, %s: %d Isa levels agree (%s)\n", sp.arch.c_str(), kv_name, n_isa,
                   ref[0].substr(0, 16).c_str());
-      refs[kv == KvType::kF16] = ref;
+      refs[static_cast<int>(kv)] = ref;
     }
-    // The two caches are two numerics versions: their logits differ.
+    // The caches are three numerics versions: their logits differ (the Q8
+    // cache is the F16 one for head sizes it does not take).
     EXPECT_NE(refs[0], refs[1]) << sp.arch;
+    if (KvCache::resolve(m, KvType::kQ8) == KvType::kQ8) {
+      EXPECT_NE(refs[1], refs[2]) << sp.arch;
+    } else {
+      EXPECT_EQ(refs[1], refs[2]) << sp.arch;
+    }
   }
 }
 

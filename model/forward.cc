@@ -62,6 +62,7 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
   const ops::Kernels& kr = ops::kernels();
   const int E = c.n_embd, QD = c.q_dim(), KD = c.kv_dim(), HD = c.head_dim;
   const bool f16 = cache.type() == KvType::kF16;
+  const bool q8 = cache.type() == KvType::kQ8;
 
   // Attention block.
   pool.parallel_for(n, [&](size_t b, size_t e, int) {
@@ -85,7 +86,15 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
       const size_t row = static_cast<size_t>(be.pos) * HD;
       for (int h = 0; h < c.n_head_kv; ++h) {
         const size_t src = t * KD + static_cast<size_t>(h) * HD;
-        if (f16) {
+        if (q8) {
+          // Q8_0 rows (kernels.h attention_q8): keys as bytes + 128, values as int8.
+          const size_t srow = static_cast<size_t>(be.pos) * (HD / 32);
+          uint8_t* kq = cache.k<uint8_t>(il, be.slot, h) + row;
+          kr.quantize_q8_0(&ws.k[src], HD, reinterpret_cast<int8_t*>(kq), cache.k_scales(il, be.slot, h) + srow);
+          for (int i = 0; i < HD; ++i) kq[i] = static_cast<uint8_t>(kq[i] ^ 0x80u);
+          kr.quantize_q8_0(&ws.v[src], HD, reinterpret_cast<int8_t*>(cache.v<uint8_t>(il, be.slot, h) + row),
+                           cache.v_scales(il, be.slot, h) + srow);
+        } else if (f16) {
           kr.to_f16_saturated(&ws.k[src], HD, cache.k<uint16_t>(il, be.slot, h) + row);
           kr.to_f16_saturated(&ws.v[src], HD, cache.v<uint16_t>(il, be.slot, h) + row);
         } else {
@@ -144,7 +153,19 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
             attention(q + h * HD, k, v, HD, batch[t].pos + 1, HD, attn_scale_, scratch, out + h * HD);
         }
       };
-      if (f16) {
+      if (q8) {
+        // One query at a time (attention_q8 has no multi-query form).
+        const uint8_t* k = cache.k<uint8_t>(il, be.slot, kvh);
+        const int8_t* v = reinterpret_cast<const int8_t*>(cache.v<uint8_t>(il, be.slot, kvh));
+        const float* kd = cache.k_scales(il, be.slot, kvh);
+        const float* vd = cache.v_scales(il, be.slot, kvh);
+        for (int t = t0; t < t0 + count; ++t) {
+          for (int h = h0; h < h0 + nh; ++h) {
+            kr.attention_q8(&ws.q[size_t(t) * QD + h * HD], k, kd, v, vd, batch[t].pos + 1, HD, attn_scale_, scratch,
+                            &ws.attn[size_t(t) * QD + h * HD]);
+          }
+        }
+      } else if (f16) {
         attend(cache.k<uint16_t>(il, be.slot, kvh), cache.v<uint16_t>(il, be.slot, kvh), kr.attention4_f16,
                kr.attention_heads_f16, kr.attention_f16);
       } else {

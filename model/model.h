@@ -34,11 +34,16 @@ namespace llmzip::model {
 // activation quantization, rope, attention, ...). Every version since
 // kOldestNumericsVersion is still computed, so older files decode:
 //   1: keys and values cached as F32;
-//   2: keys and values rounded to F16 when cached (KvType::kF16), otherwise 1.
-inline constexpr uint32_t kNumericsVersion = 2;
+//   2: keys and values rounded to F16 when cached (KvType::kF16), otherwise 1;
+//   3: keys and values cached as 8-bit rows (KvType::kQ8, attention_q8) for
+//      head sizes that are multiples of 32 up to ops::kMaxQ8HeadDim; other
+//      head sizes compute as 2 (KvCache::resolve).
+inline constexpr uint32_t kNumericsVersion = 3;
 inline constexpr uint32_t kOldestNumericsVersion = 1;
 // The KV cache type numerics version v (kOldestNumericsVersion..kNumericsVersion) computes with.
-inline KvType kv_type_for_numerics(uint32_t v) { return v >= 2 ? KvType::kF16 : KvType::kF32; }
+inline KvType kv_type_for_numerics(uint32_t v) {
+  return v >= 3 ? KvType::kQ8 : v == 2 ? KvType::kF16 : KvType::kF32;
+}
 
 // One token to evaluate: `token` at position `pos` of sequence `slot`.
 struct BatchEntry {

@@ -213,7 +213,30 @@ struct Kernels {
   bool (*attention_heads_f16)(const float* q, size_t q_stride, int nq, const uint16_t* k, const uint16_t* v,
                               size_t kv_stride, int n_keys, int hd, float scale, float* scratch, float* out,
                               size_t out_stride) = nullptr;
+
+  // Attention over a cache of 8-bit keys and values (model::KvType::kQ8,
+  // numerics version 3; hd % 32 == 0, hd <= kMaxQ8HeadDim). Each stored row
+  // (one position of one KV head) is quantize_q8_0 of its hd floats: blocks of
+  // 32 int8 qs with a float scale d each. Keys are kept as bytes ku = qs + 128
+  // (uint8) at k + j*hd, values as qs (int8) at v + j*hd, their scales at
+  // kd + j*(hd/32) and vd + j*(hd/32). With B = hd/32 blocks:
+  //   qq, dq = quantize_q8_0(q)                          (the query, B blocks)
+  //   isum_jb = sum over block b of qq_i * (ku_ji - 128)  (exact in int32)
+  //   f = (float)isum_j0 * (dq_0 * kd_j0);  f = f + (float)isum_jb * (dq_b * kd_jb), b = 1..B-1
+  //   s_j = f * scale
+  //   m, e_j and sum as attention()
+  //   o_d = sequential over j of fma(e_j * vd_j(d/32), (float)v_jd, o_d), o_d from +0.0f
+  //         (fma: one rounding, as std::fma)
+  //   out_d = o_d / sum
+  // The integer products make the scores independent of any summation order,
+  // and the 8-bit rows halve what a decode step reads from memory. scratch
+  // holds at least n_keys floats. n_keys >= 1.
+  void (*attention_q8)(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd,
+                       int n_keys, int hd, float scale, float* scratch, float* out) = nullptr;
 };
+
+// Largest head size the 8-bit cache handles (the query's blocks live on the stack).
+inline constexpr int kMaxQ8HeadDim = 256;
 
 // attention_f16 for levels without a kernel of their own: converts the keys and
 // values to F32 (exactly, with `to_f32`: n halves -> n floats) in thread-local

@@ -724,16 +724,9 @@ void silu_mul(const float* g, const float* u, int n, float* y) {
   for (; i < n; ++i) y[i] = (g[i] / (1.0f + exp_f32(-g[i]))) * u[i];
 }
 
-void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
-               float* scratch, float* out) {
-  assert(n_keys >= 1);
-  // Scores and their maximum (a max is exact in any order; NaN scores are not supported).
-  float m = -INFINITY;
-  for (int j = 0; j < n_keys; ++j) {
-    const float s = dot_f32(q, k + j * kv_stride, hd) * scale;
-    scratch[j] = s;
-    m = s > m ? s : m;
-  }
+// The softmax step of attention (kernels.h): scores s[0..n) with maximum m
+// become e_j = exp_f32(s_j - m) in place; returns their 16-lane sum.
+float softmax_in_place(float* scratch, int n_keys, float m) {
   // e_j and their 16-lane sum over j.
   const __m256 vm = _mm256_set1_ps(m);
   __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
@@ -756,7 +749,20 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
     lo = _mm256_add_ps(lo, _mm256_load_ps(tail));
     hi = _mm256_add_ps(hi, _mm256_load_ps(tail + 8));
   }
-  const float sum = tree16(lo, hi);
+  return tree16(lo, hi);
+}
+
+void attention(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd, float scale,
+               float* scratch, float* out) {
+  assert(n_keys >= 1);
+  // Scores and their maximum (a max is exact in any order; NaN scores are not supported).
+  float m = -INFINITY;
+  for (int j = 0; j < n_keys; ++j) {
+    const float s = dot_f32(q, k + j * kv_stride, hd) * scale;
+    scratch[j] = s;
+    m = s > m ? s : m;
+  }
+  const float sum = softmax_in_place(scratch, n_keys, m);
   // o_d = sequential over j of o_d + e_j * v_j[d]; vectorized over d.
   int d = 0;
   for (; d + 32 <= hd; d += 32) {
@@ -817,6 +823,69 @@ void to_f16_saturated(const float* x, int n, uint16_t* y) {
   }
 }
 
+// The 8-bit cache (kernels.h attention_q8). Scores: per key and block, the
+// exact integer sum of qq_i * k_i, with k_i = ku_i - 128 (the byte with its top
+// bit flipped, read as int8) and the product formed as |qq_i| * (k_i * sign qq_i)
+// by vpmaddubsw: |pair sums| <= 2 * 127 * 127, so nothing saturates.
+inline int32_t block_dot_q8(const uint8_t* ku, __m256i absq, __m256i q) {
+  const __m256i k = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ku)), _mm256_set1_epi8(-128));
+  const __m256i p16 = _mm256_maddubs_epi16(absq, _mm256_sign_epi8(k, q));
+  const __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+  __m128i x = _mm_add_epi32(_mm256_castsi256_si128(p32), _mm256_extracti128_si256(p32, 1));
+  x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4e));
+  x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xb1));
+  return _mm_cvtsi128_si32(x);
+}
+
+// Values: o_d = fma(w, v_d, o_d) over 8-lane chunks, CT = hd / 8 when known.
+template <int CT>
+void q8_values(const float* e, const int8_t* v, const float* vd, int n_keys, int hd, float sum, float* out) {
+  const int C = CT ? CT : hd / 8, nb = hd / kQK8_0;
+  __m256 o[kMaxQ8HeadDim / 8];
+  for (int c = 0; c < C; ++c) o[c] = _mm256_setzero_ps();
+  for (int j = 0; j < n_keys; ++j) {
+    const int8_t* vj = v + static_cast<size_t>(j) * hd;
+    for (int b = 0; b < nb; ++b) {
+      const __m256 w = _mm256_set1_ps(e[j] * vd[static_cast<size_t>(j) * nb + b]);
+#pragma GCC unroll 4
+      for (int c = 4 * b; c < 4 * b + 4; ++c) {
+        const __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(vj + 8 * c))));
+        o[c] = _mm256_fmadd_ps(w, x, o[c]);
+      }
+    }
+  }
+  const __m256 vsum = _mm256_set1_ps(sum);
+  for (int c = 0; c < C; ++c) _mm256_storeu_ps(out + 8 * c, _mm256_div_ps(o[c], vsum));
+}
+
+void attention_q8(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd, int n_keys,
+                  int hd, float scale, float* scratch, float* out) {
+  assert(n_keys >= 1 && hd % kQK8_0 == 0 && hd <= kMaxQ8HeadDim);
+  const int nb = hd / kQK8_0;
+  alignas(32) int8_t qq[kMaxQ8HeadDim];
+  float dq[kMaxQ8HeadDim / kQK8_0];
+  quantize_q8_0(q, hd, qq, dq);
+  __m256i qv[kMaxQ8HeadDim / kQK8_0], absq[kMaxQ8HeadDim / kQK8_0];
+  for (int b = 0; b < nb; ++b) {
+    qv[b] = _mm256_load_si256(reinterpret_cast<const __m256i*>(qq + kQK8_0 * b));
+    absq[b] = _mm256_abs_epi8(qv[b]);
+  }
+  float m = -INFINITY;
+  for (int j = 0; j < n_keys; ++j) {
+    const uint8_t* kj = k + static_cast<size_t>(j) * hd;
+    const float* kdj = kd + static_cast<size_t>(j) * nb;
+    float f = static_cast<float>(block_dot_q8(kj, absq[0], qv[0])) * (dq[0] * kdj[0]);
+    for (int b = 1; b < nb; ++b) f = f + static_cast<float>(block_dot_q8(kj + kQK8_0 * b, absq[b], qv[b])) * (dq[b] * kdj[b]);
+    const float sj = f * scale;
+    scratch[j] = sj;
+    m = sj > m ? sj : m;
+  }
+  const float sum = softmax_in_place(scratch, n_keys, m);
+  if (hd == 64) return q8_values<8>(scratch, v, vd, n_keys, hd, sum, out);
+  if (hd == 128) return q8_values<16>(scratch, v, vd, n_keys, hd, sum, out);
+  q8_values<0>(scratch, v, vd, n_keys, hd, sum, out);
+}
+
 void halves_to_f32(const uint16_t* h, int n, float* out) {
   int i = 0;
   for (; i + 8 <= n; i += 8)
@@ -849,6 +918,7 @@ void install_avx2_kernels(Kernels& k) {
   k.silu_mul = silu_mul;
   k.attention = attention;
   k.attention_f16 = attention_f16;
+  k.attention_q8 = attention_q8;
 }
 
 }  // namespace llmzip::ops

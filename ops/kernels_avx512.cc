@@ -621,9 +621,7 @@ void silu_mul(const float* g, const float* u, int n, float* y) {
 
 // The softmax step of attention (kernels.h): scores s[0..n) become
 // e_j = exp_f32(s_j - max_j s_j) in place; returns their 16-lane sum.
-inline float softmax_in_place(float* s, int n) {
-  float m = -INFINITY;
-  for (int i = 0; i < n; ++i) m = s[i] > m ? s[i] : m;
+inline float softmax_in_place_max(float* s, int n, float m) {
   const __m512 vm = _mm512_set1_ps(m);
   __m512 acc = _mm512_setzero_ps();
   for (int j = 0; j < n; j += 16) {
@@ -633,6 +631,11 @@ inline float softmax_in_place(float* s, int n) {
     acc = _mm512_add_ps(acc, e);
   }
   return tree16(acc);
+}
+inline float softmax_in_place(float* s, int n) {
+  float m = -INFINITY;
+  for (int i = 0; i < n; ++i) m = s[i] > m ? s[i] : m;
+  return softmax_in_place_max(s, n, m);
 }
 
 // Attention for a head size known at compile time (a multiple of 16): q and the
@@ -851,6 +854,125 @@ void attention(const float* q, const float* k, const float* v, size_t kv_stride,
 void attention_f16(const float* q, const uint16_t* k, const uint16_t* v, size_t kv_stride, int n_keys, int hd,
                    float scale, float* scratch, float* out) {
   attention_kv(q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
+}
+
+// The 8-bit cache (kernels.h attention_q8). Scores: vpdpbusd of a key row's
+// bytes ku (unsigned) with the query's qq (signed) gives 16 lanes of
+// sum(ku * qq) over 4 bytes each, lanes 0-7 for one block of 32 and 8-15 for
+// the next; sum(qq * (ku - 128)) is that minus 128 * sum(qq) of the block. The
+// lanes of 16 keys are added into one vector per block, lane j for key j:
+// integer sums, so the grouping does not matter.
+inline __m512i pair_sums(__m512i a, __m512i b) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  return _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b), _mm512_permutex2var_epi32(a, odd, b));
+}
+
+// r[j]: key j's 16 lanes (lanes 0-7 block 2p, 8-15 block 2p+1). Returns lane j
+// = key j's block-2p sum in *first, its block-2p+1 sum in *second.
+inline void key_block_sums(const __m512i r[16], __m512i* first, __m512i* second) {
+  __m512i s1[8], s2[4], s3[2];
+  // Each round halves every key's lanes; a key's first-block lanes stay before
+  // its second-block ones: 8 lanes (4+4), then 4 (2+2), then 2 (1+1).
+  for (int i = 0; i < 8; ++i) s1[i] = pair_sums(r[2 * i], r[2 * i + 1]);
+  for (int i = 0; i < 4; ++i) s2[i] = pair_sums(s1[2 * i], s1[2 * i + 1]);
+  for (int i = 0; i < 2; ++i) s3[i] = pair_sums(s2[2 * i], s2[2 * i + 1]);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  *first = _mm512_permutex2var_epi32(s3[0], even, s3[1]);
+  *second = _mm512_permutex2var_epi32(s3[0], odd, s3[1]);
+}
+
+// Values: o_d = fma(w, v_d, o_d) over 16-lane chunks, CT = hd / 16 when known.
+template <int CT>
+void q8_values(const float* e, const int8_t* v, const float* vd, int n_keys, int hd, float sum, float* out) {
+  const int C = CT ? CT : hd / 16, nb = hd / kQK8_0;
+  __m512 o[kMaxQ8HeadDim / 16];
+#pragma GCC unroll 16
+  for (int c = 0; c < C; ++c) o[c] = _mm512_setzero_ps();
+  for (int j = 0; j < n_keys; ++j) {
+    const int8_t* vj = v + static_cast<size_t>(j) * hd;
+#pragma GCC unroll 8
+    for (int b = 0; b < nb; ++b) {
+      const __m512 w = _mm512_set1_ps(e[j] * vd[static_cast<size_t>(j) * nb + b]);
+#pragma GCC unroll 2
+      for (int c = 2 * b; c < 2 * b + 2; ++c) {
+        const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(vj + 16 * c))));
+        o[c] = _mm512_fmadd_ps(w, x, o[c]);
+      }
+    }
+  }
+  const __m512 vsum = _mm512_set1_ps(sum);
+#pragma GCC unroll 16
+  for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_div_ps(o[c], vsum));
+}
+
+void quantize_q8_0(const float* x, int n, int8_t* qs, float* d);
+
+void attention_q8(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd, int n_keys,
+                  int hd, float scale, float* scratch, float* out) {
+  assert(n_keys >= 1 && hd % kQK8_0 == 0 && hd <= kMaxQ8HeadDim);
+  const int nb = hd / kQK8_0, np = (nb + 1) / 2;  // blocks, and zmm-wide pairs of them
+  alignas(64) int8_t qq[kMaxQ8HeadDim + kQK8_0] = {};
+  float dq[kMaxQ8HeadDim / kQK8_0];
+  quantize_q8_0(q, hd, qq, dq);
+  __m512i qv[kMaxQ8HeadDim / 64];
+  int32_t qsum[kMaxQ8HeadDim / kQK8_0 + 1] = {};
+  for (int b = 0; b < nb; ++b)
+    for (int i = 0; i < kQK8_0; ++i) qsum[b] += qq[kQK8_0 * b + i];
+  for (int p = 0; p < np; ++p) {
+    qv[p] = _mm512_load_si512(qq + 64 * p);
+  }
+  const __mmask64 last_pair = nb % 2 ? __mmask64(0xffffffffu) : ~__mmask64(0);
+  const __m512 vscale = _mm512_set1_ps(scale);
+  __m512 vmax = _mm512_set1_ps(-INFINITY);
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int j0 = 0; j0 < n_keys; j0 += 16) {
+    const int nk = n_keys - j0 < 16 ? n_keys - j0 : 16;
+    const __mmask16 mk = first_lanes(nk);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(j0)), _mm512_set1_epi32(nb));
+    // The values of these keys are read right after the scores: fetch them
+    // now, with the keys of the next group (the prefetchers stop at pages).
+    for (int jj = 0; jj < nk; ++jj) {
+      const char* vr = reinterpret_cast<const char*>(v + static_cast<size_t>(j0 + jj) * hd);
+      for (int b = 0; b < hd; b += 64) _mm_prefetch(vr + b, _MM_HINT_T0);
+      if (j0 + 16 + jj < n_keys) {
+        const char* kr = reinterpret_cast<const char*>(k + static_cast<size_t>(j0 + 16 + jj) * hd);
+        for (int b = 0; b < hd; b += 64) _mm_prefetch(kr + b, _MM_HINT_T0);
+      }
+    }
+    __m512 f = _mm512_setzero_ps();
+    for (int p = 0; p < np; ++p) {
+      __m512i r[16];
+      const __mmask64 ml = p == np - 1 ? last_pair : ~__mmask64(0);
+#pragma GCC unroll 16
+      for (int jj = 0; jj < 16; ++jj) {
+        r[jj] = jj < nk ? _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                              _mm512_maskz_loadu_epi8(ml, k + static_cast<size_t>(j0 + jj) * hd + 64 * p),
+                                              qv[p])
+                        : _mm512_setzero_si512();
+      }
+      __m512i s0, s1;
+      key_block_sums(r, &s0, &s1);
+      for (int h = 0; h < 2 && 2 * p + h < nb; ++h) {
+        const int b = 2 * p + h;
+        const __m512i isum = _mm512_sub_epi32(h == 0 ? s0 : s1, _mm512_set1_epi32(128 * qsum[b]));
+        const __m512 dk = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, _mm512_add_epi32(idx, _mm512_set1_epi32(b)),
+                                                   kd, 4);
+        const __m512 pb = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_set1_ps(dq[b]), dk));
+        f = b == 0 ? pb : _mm512_add_ps(f, pb);
+      }
+    }
+    const __m512 sj = _mm512_mul_ps(f, vscale);
+    _mm512_mask_storeu_ps(scratch + j0, mk, sj);
+    vmax = _mm512_mask_max_ps(vmax, mk, vmax, sj);
+  }
+  // The max is exact in any order (NaN scores are not supported).
+  const float m = _mm512_reduce_max_ps(vmax);
+  const float sum = softmax_in_place_max(scratch, n_keys, m);
+  if (hd == 64) return q8_values<4>(scratch, v, vd, n_keys, hd, sum, out);
+  if (hd == 128) return q8_values<8>(scratch, v, vd, n_keys, hd, sum, out);
+  q8_values<0>(scratch, v, vd, n_keys, hd, sum, out);
 }
 
 // Float weights x F32 activations: the 16 lanes of each dot are one zmm; each
@@ -1121,6 +1243,7 @@ void install_avx512_kernels(Kernels& k) {
   k.attention = attention;
   k.attention4 = attention4;
   k.attention_f16 = attention_f16;
+  k.attention_q8 = attention_q8;
   k.attention4_f16 = attention4_f16;
   k.attention_heads = attention_heads;
   k.attention_heads_f16 = attention_heads_f16;

@@ -292,6 +292,45 @@ void attention_f16_scalar(const float* q, const uint16_t* k, const uint16_t* v, 
   attention_f16_by_conversion(attention_scalar, halves_to_f32, q, k, v, kv_stride, n_keys, hd, scale, scratch, out);
 }
 
+void attention_q8_scalar(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd,
+                         int n_keys, int hd, float scale, float* scratch, float* out) {
+  assert(n_keys >= 1 && hd % kQK8_0 == 0 && hd <= kMaxQ8HeadDim);
+  const int nb = hd / kQK8_0;
+  int8_t qq[kMaxQ8HeadDim];
+  float dq[kMaxQ8HeadDim / kQK8_0];
+  quantize_q8_0_scalar(q, hd, qq, dq);
+  float m = -INFINITY;
+  for (int j = 0; j < n_keys; ++j) {
+    const uint8_t* kj = k + static_cast<size_t>(j) * hd;
+    float f = 0.0f;
+    for (int b = 0; b < nb; ++b) {
+      int32_t isum = 0;
+      for (int i = b * kQK8_0; i < (b + 1) * kQK8_0; ++i) isum += int32_t(qq[i]) * (int32_t(kj[i]) - 128);
+      const float p = static_cast<float>(isum) * (dq[b] * kd[static_cast<size_t>(j) * nb + b]);
+      f = b == 0 ? p : f + p;
+    }
+    const float sj = f * scale;
+    scratch[j] = sj;
+    m = sj > m ? sj : m;
+  }
+  float acc[16] = {};
+  for (int j = 0; j < n_keys; ++j) {
+    const float e = exp_f32(scratch[j] - m);
+    scratch[j] = e;
+    acc[j & 15] = acc[j & 15] + e;
+  }
+  const float sum = tree16(acc);
+  for (int d = 0; d < hd; ++d) out[d] = 0.0f;
+  for (int j = 0; j < n_keys; ++j) {
+    const int8_t* vj = v + static_cast<size_t>(j) * hd;
+    for (int b = 0; b < nb; ++b) {
+      const float w = scratch[j] * vd[static_cast<size_t>(j) * nb + b];
+      for (int d = b * kQK8_0; d < (b + 1) * kQK8_0; ++d) out[d] = std::fma(w, static_cast<float>(vj[d]), out[d]);
+    }
+  }
+  for (int d = 0; d < hd; ++d) out[d] = out[d] / sum;
+}
+
 }  // namespace
 
 void to_f16_saturated_scalar(const float* x, int n, uint16_t* y) {
@@ -318,6 +357,7 @@ void install_scalar_kernels(Kernels& k) {
   k.rmsnorm = rmsnorm_scalar;
   k.silu_mul = silu_mul_scalar;
   k.attention = attention_scalar;
+  k.attention_q8 = attention_q8_scalar;
   k.attention_f16 = attention_f16_scalar;
 }
 

@@ -645,5 +645,71 @@ TEST(SimdAttention, F16CacheMatchesConvertedF32) {
   }
 }
 
+// The 8-bit cache (numerics version 3): rows stored as the contract says
+// (quantize_q8_0, keys as bytes + 128). Every level's attention_q8 gives the
+// scalar one's bits; the scalar one equals F32 attention of the dequantized
+// rows up to float rounding. Rows
+// include all-zero ones (scale 0) and ones with a single large element.
+TEST(SimdAttention, Q8CacheMatchesScalarAndApproximatesF32) {
+  const Kernels& ref = kernels_for(Isa::kScalar);
+  std::mt19937 rng(13);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<Isa> isas;
+  for (Isa isa : simd_isas()) isas.push_back(isa);
+  int checked = 0;
+  for (int hd : {32, 64, 96, 128, 256}) {
+    for (int n : {1, 2, 15, 16, 17, 31, 33, 100, 509}) {
+      const int nb = hd / 32;
+      std::vector<float> q(hd), kf(size_t(n) * hd), vf(size_t(n) * hd);
+      for (auto& x : q) x = nd(rng);
+      for (int j = 0; j < n; ++j) {
+        const unsigned kind = rng() % 16;
+        for (int i = 0; i < hd; ++i) {
+          kf[size_t(j) * hd + i] = kind == 0 ? 0.0f : nd(rng) * 0.5f;
+          vf[size_t(j) * hd + i] = kind == 1 ? 0.0f : nd(rng);
+        }
+        if (kind == 2) kf[size_t(j) * hd + rng() % hd] = 40.0f;
+      }
+      std::vector<uint8_t> ku(kf.size());
+      std::vector<int8_t> kq(kf.size()), vq(vf.size());
+      std::vector<float> kd(size_t(n) * nb), vd(size_t(n) * nb);
+      for (int j = 0; j < n; ++j) {
+        ref.quantize_q8_0(&kf[size_t(j) * hd], hd, &kq[size_t(j) * hd], &kd[size_t(j) * nb]);
+        ref.quantize_q8_0(&vf[size_t(j) * hd], hd, &vq[size_t(j) * hd], &vd[size_t(j) * nb]);
+      }
+      for (size_t i = 0; i < kq.size(); ++i) ku[i] = static_cast<uint8_t>(kq[i] + 128);
+      // The F32 attention of the dequantized query, keys and values differs
+      // from attention_q8 by float rounding only.
+      std::vector<int8_t> qq(hd);
+      std::vector<float> dq(nb), qx(hd), kx(kf.size()), vx(vf.size());
+      ref.quantize_q8_0(q.data(), hd, qq.data(), dq.data());
+      for (int i = 0; i < hd; ++i) qx[i] = dq[i / 32] * qq[i];
+      for (size_t i = 0; i < kx.size(); ++i) {
+        kx[i] = kd[i / 32] * kq[i];
+        vx[i] = vd[i / 32] * vq[i];
+      }
+      const float scale = 1.0f / std::sqrt(float(hd));
+      std::vector<float> want(hd), s1(n), exact(hd);
+      ref.attention_q8(q.data(), ku.data(), kd.data(), vq.data(), vd.data(), n, hd, scale, s1.data(), want.data());
+      ref.attention(qx.data(), kx.data(), vx.data(), hd, n, hd, scale, s1.data(), exact.data());
+      for (int d = 0; d < hd; ++d)
+        ASSERT_NEAR(want[d], exact[d], 1e-4f * (1.0f + std::fabs(exact[d])))
+            << "scalar attention_q8 vs F32 of the dequantized rows, hd=" << hd << " n=" << n << " d=" << d;
+      for (Isa isa : isas) {
+        const Kernels& kr = kernels_for(isa);
+        ASSERT_NE(kr.attention_q8, nullptr) << isa_name(isa);
+        std::vector<float> got(hd, -1.0f), s2(n);
+        kr.attention_q8(q.data(), ku.data(), kd.data(), vq.data(), vd.data(), n, hd, scale, s2.data(), got.data());
+        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4))
+            << isa_name(isa) << " attention_q8 hd=" << hd << " n=" << n;
+        ++checked;
+      }
+    }
+  }
+  if (!simd_isas().empty()) {
+    EXPECT_GT(checked, 0);
+  }
+}
+
 }  // namespace
 }  // namespace llmzip::ops
