@@ -154,12 +154,20 @@ void Model::run_layer(int il, int n, const BatchEntry* batch, KvCache& cache, Th
         }
       };
       if (q8) {
-        // One query at a time (attention_q8 has no multi-query form).
+        // Four positions at once where the level has attention4_q8, else one query at a time.
         const uint8_t* k = cache.k<uint8_t>(il, be.slot, kvh);
         const int8_t* v = reinterpret_cast<const int8_t*>(cache.v<uint8_t>(il, be.slot, kvh));
         const float* kd = cache.k_scales(il, be.slot, kvh);
         const float* vd = cache.v_scales(il, be.slot, kvh);
-        for (int t = t0; t < t0 + count; ++t) {
+        bool done = false;
+        if (count == 4 && kr.attention4_q8) {
+          done = true;
+          for (int h = h0; h < h0 + nh && done; ++h) {
+            done = kr.attention4_q8(&ws.q[size_t(t0) * QD + h * HD], QD, k, kd, v, vd, be.pos + 1, HD, attn_scale_,
+                                    scratch, &ws.attn[size_t(t0) * QD + h * HD], QD);
+          }
+        }
+        for (int t = t0; t < t0 + count && !done; ++t) {
           for (int h = h0; h < h0 + nh; ++h) {
             kr.attention_q8(&ws.q[size_t(t) * QD + h * HD], k, kd, v, vd, batch[t].pos + 1, HD, attn_scale_, scratch,
                             &ws.attn[size_t(t) * QD + h * HD]);

@@ -233,6 +233,14 @@ struct Kernels {
   // holds at least n_keys floats. n_keys >= 1.
   void (*attention_q8)(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd,
                        int n_keys, int hd, float scale, float* scratch, float* out) = nullptr;
+  // Optional (nullptr: call attention_q8() per query). Four queries at
+  // consecutive positions of one sequence, as attention4(): query i (q +
+  // i*q_stride) over keys 0 .. n_keys0 + i - 1, into out + i*out_stride, each
+  // attention_q8()'s bits. scratch holds at least 4 * (n_keys0 + 3) floats.
+  // Returns false (and writes nothing) for a head size it does not handle.
+  bool (*attention4_q8)(const float* q, size_t q_stride, const uint8_t* k, const float* kd, const int8_t* v,
+                        const float* vd, int n_keys0, int hd, float scale, float* scratch, float* out,
+                        size_t out_stride) = nullptr;
 };
 
 // Largest head size the 8-bit cache handles (the query's blocks live on the stack).

@@ -909,9 +909,10 @@ void q8_values(const float* e, const int8_t* v, const float* vd, int n_keys, int
 
 void quantize_q8_0(const float* x, int n, int8_t* qs, float* d);
 
-void attention_q8(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd, int n_keys,
-                  int hd, float scale, float* scratch, float* out) {
-  assert(n_keys >= 1 && hd % kQK8_0 == 0 && hd <= kMaxQ8HeadDim);
+// One query's scores s_j (kernels.h attention_q8) into scratch[0..n_keys);
+// returns their maximum (NaN scores never become it, as in the scalar loop).
+float q8_scores(const float* q, const uint8_t* k, const float* kd, const int8_t* v, int n_keys, int hd, float scale,
+                float* scratch) {
   const int nb = hd / kQK8_0, np = (nb + 1) / 2;  // blocks, and zmm-wide pairs of them
   alignas(64) int8_t qq[kMaxQ8HeadDim + kQK8_0] = {};
   float dq[kMaxQ8HeadDim / kQK8_0];
@@ -965,14 +966,74 @@ void attention_q8(const float* q, const uint8_t* k, const float* kd, const int8_
     }
     const __m512 sj = _mm512_mul_ps(f, vscale);
     _mm512_mask_storeu_ps(scratch + j0, mk, sj);
-    vmax = _mm512_mask_max_ps(vmax, mk, vmax, sj);
+    vmax = _mm512_mask_max_ps(vmax, mk, sj, vmax);  // sj > vmax ? sj : vmax
   }
-  // The max is exact in any order (NaN scores are not supported).
-  const float m = _mm512_reduce_max_ps(vmax);
+  // The max is exact in any order.
+  return _mm512_reduce_max_ps(vmax);
+}
+
+void attention_q8(const float* q, const uint8_t* k, const float* kd, const int8_t* v, const float* vd, int n_keys,
+                  int hd, float scale, float* scratch, float* out) {
+  assert(n_keys >= 1 && hd % kQK8_0 == 0 && hd <= kMaxQ8HeadDim);
+  const float m = q8_scores(q, k, kd, v, n_keys, hd, scale, scratch);
   const float sum = softmax_in_place_max(scratch, n_keys, m);
   if (hd == 64) return q8_values<4>(scratch, v, vd, n_keys, hd, sum, out);
   if (hd == 128) return q8_values<8>(scratch, v, vd, n_keys, hd, sum, out);
   q8_values<0>(scratch, v, vd, n_keys, hd, sum, out);
+}
+
+// Four queries at consecutive positions (query i over n0 + i keys), head size
+// 64: each query's scores and softmax as attention_q8; the values are loaded
+// and converted once for the four, each query's sums still in key order.
+bool attention4_q8(const float* q, size_t q_stride, const uint8_t* k, const float* kd, const int8_t* v,
+                   const float* vd, int n0, int hd, float scale, float* scratch, float* out, size_t out_stride) {
+  assert(n0 >= 1);
+  if (hd != 64) return false;
+  const int S = n0 + 3;  // scratch row of query i: scratch + i*S
+  float sum[4];
+  for (int i = 0; i < 4; ++i) {
+    float* e = scratch + i * S;
+    const int n = n0 + i;
+    sum[i] = softmax_in_place_max(e, n, q8_scores(q + i * q_stride, k, kd, v, n, hd, scale, e));
+  }
+  __m512 o[4][4];
+  for (int i = 0; i < 4; ++i)
+    for (int c = 0; c < 4; ++c) o[i][c] = _mm512_setzero_ps();
+  auto value16 = [&](int j, int c) {
+    return _mm512_cvtepi32_ps(
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + static_cast<size_t>(j) * 64 + 16 * c))));
+  };
+  for (int j = 0; j < n0; ++j) {
+    __m512 x[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) x[c] = value16(j, c);
+    const float vd0 = vd[2 * j], vd1 = vd[2 * j + 1];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const float e = scratch[i * S + j];
+      const __m512 w0 = _mm512_set1_ps(e * vd0), w1 = _mm512_set1_ps(e * vd1);
+      o[i][0] = _mm512_fmadd_ps(w0, x[0], o[i][0]);
+      o[i][1] = _mm512_fmadd_ps(w0, x[1], o[i][1]);
+      o[i][2] = _mm512_fmadd_ps(w1, x[2], o[i][2]);
+      o[i][3] = _mm512_fmadd_ps(w1, x[3], o[i][3]);
+    }
+  }
+  // The last keys, seen by the later queries only.
+  for (int i = 1; i < 4; ++i) {
+    for (int j = n0; j < n0 + i; ++j) {
+      const float e = scratch[i * S + j];
+      const __m512 w0 = _mm512_set1_ps(e * vd[2 * j]), w1 = _mm512_set1_ps(e * vd[2 * j + 1]);
+      o[i][0] = _mm512_fmadd_ps(w0, value16(j, 0), o[i][0]);
+      o[i][1] = _mm512_fmadd_ps(w0, value16(j, 1), o[i][1]);
+      o[i][2] = _mm512_fmadd_ps(w1, value16(j, 2), o[i][2]);
+      o[i][3] = _mm512_fmadd_ps(w1, value16(j, 3), o[i][3]);
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512 vs = _mm512_set1_ps(sum[i]);
+    for (int c = 0; c < 4; ++c) _mm512_storeu_ps(out + i * out_stride + 16 * c, _mm512_div_ps(o[i][c], vs));
+  }
+  return true;
 }
 
 // Float weights x F32 activations: the 16 lanes of each dot are one zmm; each
@@ -1244,6 +1305,7 @@ void install_avx512_kernels(Kernels& k) {
   k.attention4 = attention4;
   k.attention_f16 = attention_f16;
   k.attention_q8 = attention_q8;
+  k.attention4_q8 = attention4_q8;
   k.attention4_f16 = attention4_f16;
   k.attention_heads = attention_heads;
   k.attention_heads_f16 = attention_heads_f16;

@@ -650,19 +650,20 @@ TEST(SimdAttention, F16CacheMatchesConvertedF32) {
 // scalar one's bits; the scalar one equals F32 attention of the dequantized
 // rows up to float rounding. Rows
 // include all-zero ones (scale 0) and ones with a single large element.
-TEST(SimdAttention, Q8CacheMatchesScalarAndApproximatesF32) {
+TEST(SimdAttention, Q8CacheMatchesScalarAndDequantizedF32) {
   const Kernels& ref = kernels_for(Isa::kScalar);
   std::mt19937 rng(13);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<Isa> isas;
   for (Isa isa : simd_isas()) isas.push_back(isa);
-  int checked = 0;
+  int checked = 0, checked4 = 0;
   for (int hd : {32, 64, 96, 128, 256}) {
     for (int n : {1, 2, 15, 16, 17, 31, 33, 100, 509}) {
       const int nb = hd / 32;
-      std::vector<float> q(hd), kf(size_t(n) * hd), vf(size_t(n) * hd);
+      const int rows = n + 3;  // attention4_q8's last query sees n + 3 keys
+      std::vector<float> q(hd), kf(size_t(rows) * hd), vf(size_t(rows) * hd);
       for (auto& x : q) x = nd(rng);
-      for (int j = 0; j < n; ++j) {
+      for (int j = 0; j < rows; ++j) {
         const unsigned kind = rng() % 16;
         for (int i = 0; i < hd; ++i) {
           kf[size_t(j) * hd + i] = kind == 0 ? 0.0f : nd(rng) * 0.5f;
@@ -672,8 +673,8 @@ TEST(SimdAttention, Q8CacheMatchesScalarAndApproximatesF32) {
       }
       std::vector<uint8_t> ku(kf.size());
       std::vector<int8_t> kq(kf.size()), vq(vf.size());
-      std::vector<float> kd(size_t(n) * nb), vd(size_t(n) * nb);
-      for (int j = 0; j < n; ++j) {
+      std::vector<float> kd(size_t(rows) * nb), vd(size_t(rows) * nb);
+      for (int j = 0; j < rows; ++j) {
         ref.quantize_q8_0(&kf[size_t(j) * hd], hd, &kq[size_t(j) * hd], &kd[size_t(j) * nb]);
         ref.quantize_q8_0(&vf[size_t(j) * hd], hd, &vq[size_t(j) * hd], &vd[size_t(j) * nb]);
       }
@@ -684,7 +685,7 @@ TEST(SimdAttention, Q8CacheMatchesScalarAndApproximatesF32) {
       std::vector<float> dq(nb), qx(hd), kx(kf.size()), vx(vf.size());
       ref.quantize_q8_0(q.data(), hd, qq.data(), dq.data());
       for (int i = 0; i < hd; ++i) qx[i] = dq[i / 32] * qq[i];
-      for (size_t i = 0; i < kx.size(); ++i) {
+      for (size_t i = 0; i < size_t(n) * hd; ++i) {
         kx[i] = kd[i / 32] * kq[i];
         vx[i] = vd[i / 32] * vq[i];
       }
@@ -704,10 +705,32 @@ TEST(SimdAttention, Q8CacheMatchesScalarAndApproximatesF32) {
             << isa_name(isa) << " attention_q8 hd=" << hd << " n=" << n;
         ++checked;
       }
+      // Four consecutive queries: attention4_q8 (where a level has it) gives
+      // the bits of four scalar attention_q8 calls.
+      const size_t qs = size_t(hd) + 5;
+      std::vector<float> q4(4 * qs), want4(4 * qs, 0.0f), s4(4 * size_t(rows));
+      for (auto& x : q4) x = nd(rng);
+      for (int i = 0; i < 4; ++i)
+        ref.attention_q8(&q4[i * qs], ku.data(), kd.data(), vq.data(), vd.data(), n + i, hd, scale, s4.data(),
+                         &want4[i * qs]);
+      for (Isa isa : isas) {
+        const Kernels& kr = kernels_for(isa);
+        if (!kr.attention4_q8) continue;
+        std::vector<float> got4(4 * qs, 0.0f);
+        if (!kr.attention4_q8(q4.data(), qs, ku.data(), kd.data(), vq.data(), vd.data(), n, hd, scale, s4.data(),
+                              got4.data(), qs))
+          continue;
+        ++checked4;
+        ASSERT_EQ(0, std::memcmp(want4.data(), got4.data(), want4.size() * 4))
+            << isa_name(isa) << " attention4_q8 hd=" << hd << " n0=" << n;
+      }
     }
   }
   if (!simd_isas().empty()) {
     EXPECT_GT(checked, 0);
+  }
+  if (cpu_supports(Isa::kAvx512)) {
+    EXPECT_GT(checked4, 0);
   }
 }
 
