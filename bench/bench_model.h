@@ -31,17 +31,24 @@ struct BenchModelSpec {
   float rope_freq_base = 10000.0f;
   float rms_eps = 1e-5f;
   bool qkv_bias = false;  // qwen2: F32 biases on q, k, v
+  bool q4_0 = false;      // 2-D weights as Q4_0 (else Q8_0)
+  // A GGUF file (e.g. a testdata vocabulary) whose tokenizer.* metadata the
+  // model takes, so that it tokenizes text; empty: placeholder tokens. Its
+  // vocabulary size must be n_vocab.
+  std::string vocab_from;
 };
 
-// The presets: "smollm2-135m", "qwen2.5-0.5b" and "tiny" (a few-layer model for
-// tests of this generator). Returns kInvalidArgument listing the names otherwise.
+// The presets: "smollm2-135m", "qwen2.5-0.5b", "llama2-7b" (Q4_0, 3.8 GB:
+// the memory-mapped big-model check) and "tiny" (a few-layer model for tests
+// of this generator). Returns kInvalidArgument listing the names otherwise.
 Result<BenchModelSpec> bench_model_spec(std::string_view name);
 std::vector<std::string> bench_model_names();
 
-// Serialized GGUF v3 file: Q8_0 2-D weights (tied embeddings: no output.weight),
-// F32 norms and biases, a placeholder vocabulary (tokens "<t%d>"). The same
-// (spec, seed) always gives the same bytes.
-std::string make_bench_model(const BenchModelSpec& spec, uint64_t seed);
+// Serialized GGUF v3 file: Q8_0 or Q4_0 2-D weights (tied embeddings: no
+// output.weight), F32 norms and biases, a placeholder vocabulary (tokens
+// "<t%d>") unless spec.vocab_from names one. The same (spec, seed, vocabulary)
+// always gives the same bytes.
+Result<std::string> make_bench_model(const BenchModelSpec& spec, uint64_t seed);
 
 // Writes make_bench_model() to `path` via a temporary name and rename.
 Status write_bench_model(const BenchModelSpec& spec, uint64_t seed, const std::string& path);
