@@ -8,9 +8,9 @@
 # (--threads, not -T: builds before the zstd-style options spell it -t.)
 # EXE: llmzip binaries, the first one the baseline (e.g. a build of an older
 # commit in a git worktree: git worktree add /tmp/base 5202770 && cmake ...).
-# Inputs: English text from Debian packages the built-in model was not trained
-# on (docs/model-card.md): the fortunes data files, the Jargon File and the
-# Debian FAQ, concatenated and cut at a line end to each size. Every run is a
+# Inputs: English text from Debian packages: the fortunes data files (which
+# the built-in model's training data also has, docs/model-card.md), the Jargon
+# File and the Debian FAQ, concatenated and cut at a line end to each size. Every run is a
 # verified round trip. Prints a table (KiB/s of the input, median of N runs;
 # speed relative to the baseline) and writes the runs to FILE (default
 # build/speed.csv).
