@@ -49,7 +49,7 @@ KvCache::KvCache(const Model& model, int n_slots, int n_ctx, KvType type)
       vs_(map_bytes(n_scales() * sizeof(float))),
       len_(n_slots, 0) {
   assert(n_slots >= 1 && n_ctx >= 1);
-  assert(type != KvType::kQ8 || head_dim_ % kScaleBlock == 0);
+  assert(type_ != KvType::kQ8 || head_dim_ % kScaleBlock == 0);
 }
 
 size_t KvCache::bytes_per_slot(const Model& model, int n_ctx, KvType type) {
