@@ -258,6 +258,18 @@ void silu_mul_scalar(const float* g, const float* u, int n, float* y) {
   for (int i = 0; i < n; ++i) y[i] = (g[i] / (1.0f + exp_f32(-g[i]))) * u[i];
 }
 
+// The softmax step of attention (kernels.h): scores s[0..n) with maximum m
+// become e_j = exp_f32(s_j - m) in place; returns their 16-lane sum.
+float softmax_scalar(float* s, int n, float m) {
+  float acc[16] = {};
+  for (int j = 0; j < n; ++j) {
+    const float e = exp_f32(s[j] - m);
+    s[j] = e;
+    acc[j & 15] = acc[j & 15] + e;
+  }
+  return tree16(acc);
+}
+
 void attention_scalar(const float* q, const float* k, const float* v, size_t kv_stride, int n_keys, int hd,
                       float scale, float* scratch, float* out) {
   assert(n_keys >= 1);
@@ -267,13 +279,7 @@ void attention_scalar(const float* q, const float* k, const float* v, size_t kv_
     scratch[j] = s;
     m = s > m ? s : m;
   }
-  float acc[16] = {};
-  for (int j = 0; j < n_keys; ++j) {
-    const float e = exp_f32(scratch[j] - m);
-    scratch[j] = e;
-    acc[j & 15] = acc[j & 15] + e;
-  }
-  const float sum = tree16(acc);
+  const float sum = softmax_scalar(scratch, n_keys, m);
   for (int d = 0; d < hd; ++d) out[d] = 0.0f;
   for (int j = 0; j < n_keys; ++j) {
     const float e = scratch[j];
@@ -313,13 +319,7 @@ void attention_q8_scalar(const float* q, const uint8_t* k, const float* kd, cons
     scratch[j] = sj;
     m = sj > m ? sj : m;
   }
-  float acc[16] = {};
-  for (int j = 0; j < n_keys; ++j) {
-    const float e = exp_f32(scratch[j] - m);
-    scratch[j] = e;
-    acc[j & 15] = acc[j & 15] + e;
-  }
-  const float sum = tree16(acc);
+  const float sum = softmax_scalar(scratch, n_keys, m);
   for (int d = 0; d < hd; ++d) out[d] = 0.0f;
   for (int j = 0; j < n_keys; ++j) {
     const int8_t* vj = v + static_cast<size_t>(j) * hd;
