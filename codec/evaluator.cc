@@ -74,8 +74,13 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
   std::vector<int> free_slots;
   for (int s = n_slots_ - 1; s >= 0; --s) free_slots.push_back(s);
   std::vector<model::BatchEntry> batch;
-  // For each wanted row: (sequence, token index).
-  std::vector<std::pair<size_t, uint64_t>> rows;
+  // For each wanted row: its sequence, the token it predicts, and its row of logits.
+  struct Row {
+    size_t seq;
+    uint64_t token;
+    size_t logits_row;
+  };
+  std::vector<Row> rows;
   if (!jobs.empty()) logits_.resize(size_t(batch_tokens_) * vocab);  // at most 64 MB, only when needed
 
   while (next_job < jobs.size() || !active.empty()) {
@@ -88,38 +93,53 @@ Status Evaluator::run(std::span<const std::vector<int32_t>> seqs, const TableVis
     }
     batch.clear();
     rows.clear();
-    for (Job* j : active) {
-      const auto& t = seqs[j->seq];
-      while (j->fed < j->n_in && int(batch.size()) < batch_tokens_) {
-        uint64_t k = j->fed;  // input index within the window
-        model::BatchEntry e;
-        e.token = (P && k == 0) ? s_.start_token : t[j->w.begin + k - P];
-        e.slot = j->slot;
-        e.pos = int32_t(k);
-        // Input k predicts token begin + k + 1 - P.
-        uint64_t predicted = j->w.begin + k + 1 - P;
-        e.want_logits = predicted >= j->w.first && predicted < j->w.end;
-        if (e.want_logits) rows.emplace_back(j->seq, predicted);
-        batch.push_back(e);
-        ++j->fed;
+    // The batch is shared among the sequences that can take tokens, so that
+    // their tables (coded one sequence per thread) keep every thread busy: a
+    // sequence's first unfinished window may take tokens; a later window of
+    // the same sequence only once the one before it is fully fed (its rows
+    // then still come in token order). Passes repeat while the batch has room.
+    // Which tokens share a batch never changes a result (model.h), only speed.
+    size_t eligible = 0;
+    for (size_t a = 0; a < active.size(); ++a)
+      if (a == 0 || active[a - 1]->seq != active[a]->seq) ++eligible;
+    const int share = int((size_t(batch_tokens_) + eligible - 1) / (eligible ? eligible : 1));
+    for (bool fed_any = true; fed_any && int(batch.size()) < batch_tokens_;) {
+      fed_any = false;
+      for (size_t a = 0; a < active.size() && int(batch.size()) < batch_tokens_; ++a) {
+        Job* j = active[a];
+        if (a > 0 && active[a - 1]->seq == j->seq && active[a - 1]->fed < active[a - 1]->n_in) continue;
+        const auto& t = seqs[j->seq];
+        for (int taken = 0; taken < share && j->fed < j->n_in && int(batch.size()) < batch_tokens_; ++taken) {
+          uint64_t k = j->fed;  // input index within the window
+          model::BatchEntry e;
+          e.token = (P && k == 0) ? s_.start_token : t[j->w.begin + k - P];
+          e.slot = j->slot;
+          e.pos = int32_t(k);
+          // Input k predicts token begin + k + 1 - P.
+          uint64_t predicted = j->w.begin + k + 1 - P;
+          e.want_logits = predicted >= j->w.first && predicted < j->w.end;
+          if (e.want_logits) rows.push_back({j->seq, predicted, rows.size()});
+          batch.push_back(e);
+          ++j->fed;
+          fed_any = true;
+        }
       }
-      if (int(batch.size()) >= batch_tokens_) break;
     }
     if (!batch.empty()) {
       LLMZIP_RETURN_IF_ERROR(model_.forward(batch, *cache_, pool_, logits_.data()));
     }
     // Visit rows: rows of one sequence in order on one thread; sequences spread
-    // over threads in contiguous groups.
+    // over threads in contiguous groups. The stable sort gathers each
+    // sequence's rows, which the batch holds in token order.
     if (!rows.empty()) {
+      std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.seq < b.seq; });
       std::vector<size_t> starts;  // row index where a new sequence begins
       for (size_t r = 0; r < rows.size(); ++r)
-        if (r == 0 || rows[r].first != rows[r - 1].first) starts.push_back(r);
-      // Rows of the same sequence are contiguous only if its windows are fed in
-      // one run; windows of one sequence are consecutive jobs, so they are.
+        if (r == 0 || rows[r].seq != rows[r - 1].seq) starts.push_back(r);
       starts.push_back(rows.size());
       LLMZIP_RETURN_IF_ERROR(pool_.parallel_for_status(starts.size() - 1, [&](size_t g, int thread) -> Status {
         for (size_t r = starts[g]; r < starts[g + 1]; ++r)
-          LLMZIP_RETURN_IF_ERROR(step(rows[r].first, rows[r].second, logits_.data() + r * vocab, thread));
+          LLMZIP_RETURN_IF_ERROR(step(rows[r].seq, rows[r].token, logits_.data() + rows[r].logits_row * vocab, thread));
         return Status::ok();
       }));
       done += rows.size();
