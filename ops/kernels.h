@@ -132,14 +132,19 @@ struct Kernels {
   MatTileFn mat_tile[kNumWeightTypes] = {};
 
   // Optional weight packing, done once per model load instead of in every
-  // mat_tile call (all three nullptr / 0 where a level has none):
-  // packed_row_bytes(t, n) is the size of one packed row of n elements of type
-  // t (a multiple of 64; 0: no packed form of t at this level); pack_rows packs
-  // n_rows rows (row r at w + r * w_row_bytes) to out (64-byte aligned, row r
-  // at out + r * packed_row_bytes); mat_tile_packed[t] is mat_tile[t] over
-  // such rows (w_row_bytes = packed_row_bytes), with the same results. A packed
-  // form belongs to the level that made it.
+  // mat_tile call (all nullptr / 0 where a level has none). Rows are packed in
+  // groups of packed_row_group consecutive rows (the last group padded with
+  // zero rows): packed_row_bytes(t, n) is a group's size over its rows for
+  // rows of n elements of type t (0: no packed form of t at this level; a
+  // group, packed_row_group * packed_row_bytes, is a multiple of 64 bytes);
+  // pack_rows packs n_rows rows (row r at w + r * w_row_bytes) to out (64-byte
+  // aligned, room for n_rows rounded up to a whole group; the group of row r,
+  // r a multiple of packed_row_group, at out + r * packed_row_bytes);
+  // mat_tile_packed[t] is mat_tile[t] over such rows (w at a group's start,
+  // w_row_bytes = packed_row_bytes), with the same results. A packed form
+  // belongs to the level that made it.
   size_t (*packed_row_bytes)(WeightType t, int n_cols) = nullptr;
+  int packed_row_group = 1;
   void (*pack_rows)(WeightType t, const uint8_t* w, size_t w_row_bytes, int n_rows, int n_cols,
                     uint8_t* out) = nullptr;
   MatTileFn mat_tile_packed[kNumWeightTypes] = {};

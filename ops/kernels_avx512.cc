@@ -3,7 +3,8 @@
 // Entries not set here keep the AVX2 (or scalar) ones. Every entry reproduces
 // the scalar reference bit for bit: integer block sums are exact in any order,
 // and every float operation is the one kernels.h prescribes, in that order
-// (separate mul and add, no FMA; 8 block lanes live in one ymm).
+// (separate mul and add, no FMA; 8 block lanes live in one ymm or one half
+// of a zmm).
 #include <immintrin.h>
 
 // GCC 12 warns about the deliberately undefined upper halves in its own
@@ -62,49 +63,63 @@ inline __m128 tree16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
 // ---------------------------------------------------------------------------
 // Q8_0 / Q4_0 / Q5_0 weights x Q8_0 activations.
 //
-// Packed layout: a row's blocks go in chunks of W = 16, the last one of 16, 8
-// or 4 blocks (padded with zero blocks; see chunking()). In a chunk,
-// vector k (k = 0..7, W int32 lanes) holds in lane l the 4 bytes 4k..4k+3 of the
-// chunk's block l. Eight VNNI steps over the 8 vectors leave each block's whole
-// int32 sum in its own lane (exact in any order), so the float work of the
-// contract (v_b = (float)isum_b * (d_b * dx_b), added to block lane b mod 8)
-// is one vector operation per W blocks, with no horizontal sums.
+// Packed layout. Weight rows are packed in groups of four (kRowGroup; a
+// group's rows past the end of the matrix are zero). A row's blocks go in
+// chunks of 8, the last one possibly of 4 (chunking(); padding blocks are
+// zero). In a chunk of 8 two rows share every vector: vector k (k = 0..7)
+// holds in lane l (0..7) bytes 4k..4k+3 of the first row's block l and in lane
+// 8 + l those of the second row's; a group's chunk of 8 is two such pairs
+// (rows 0-1, then rows 2-3). A chunk of 4 holds the four rows: lane 4r + l is
+// row r's block l. Eight VNNI steps over the 8 vectors leave the int32 sum of
+// each (row, block) in its own lane (exact in any order), so the float work of
+// the contract (v_b = (float)isum_b * (d_b * dx_b), added to block lane b mod 8)
+// is one vector operation per 16 (row, block) pairs, none of it wasted on
+// padding for rows of 12 blocks (384 columns: 8 + 4). A zmm accumulator holds
+// the 8 block lanes of two rows, which is the layout tree8x4 takes.
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored as
 // w + 128 (w ^ 0x80: 0..255 for any int8) and each lane starts at -128 * (the
 // sum of the block's activations), made when the activations are packed:
 // sum((w+128)*x) - 128*sum(x) = sum(w*x), all in exact int32.
 //
-// A weight chunk is its 8 vectors (32W bytes) then its W block scales as
-// floats (4W bytes); an activation chunk the same with the W lane starts
-// (int32) in place of the scales. Chunks of 16 are 576 bytes (9 cache lines),
-// so every full chunk of a 64-byte aligned row is aligned.
+// A weight chunk (one pair's chunk of 8, or the group's chunk of 4) is its 8
+// vectors (512 bytes) then its 16 block scales as floats in lane order (64
+// bytes): 576 bytes, 9 cache lines, so every chunk of a 64-byte aligned group
+// is aligned. An activation row is packed per chunk too: the 8 vectors of its
+// 8 (4) blocks, 32 (16) bytes each, then the 8 (4) lane starts as int32; the
+// kernels broadcast each to the two (four) rows of a weight vector with one
+// load.
 
-constexpr int kChunkBytesPerBlock = 36;
+constexpr int kRowGroup = 4;
+constexpr size_t kWeightChunkBytes = 576;
+constexpr size_t kActChunk8Bytes = 8 * 32 + 8 * 4;  // 288
+constexpr size_t kActChunk4Bytes = 8 * 16 + 4 * 4;  // 144
 
 struct Chunking {
-  int n16 = 0;        // chunks of 16 (the last may hold padding blocks)
-  bool has8 = false;  // then one of 8
-  bool has4 = false;  // or one of 4 (either possibly with padding blocks)
-  int padded = 0;     // blocks including padding
+  int n8 = 0;         // chunks of 8 (the last may hold padding blocks)
+  bool has4 = false;  // then one of 4 (possibly with padding blocks)
 };
 
 inline Chunking chunking(int nb) {
-  // Chunks of 16; the rest r = nb % 16 in one chunk: of 16 (padded) when r > 8,
-  // of 8 when 4 < r <= 8, of 4 when r <= 4. A zmm step does 16 lanes whatever
-  // the chunk, so padding 9..15 blocks to 16 costs less than two narrower chunks.
+  // Chunks of 8; the rest r = nb % 8 in one chunk of 8 (padded) when r > 4, of
+  // 4 when r <= 4: a VNNI step does 16 lanes whatever the chunk.
   Chunking c;
-  c.n16 = nb / 16;
-  const int r = nb % 16;
-  if (r > 8) ++c.n16;
-  c.has8 = r > 4 && r <= 8;
+  c.n8 = nb / 8;
+  const int r = nb % 8;
+  if (r > 4) ++c.n8;
   c.has4 = r > 0 && r <= 4;
-  c.padded = 16 * c.n16 + (c.has8 ? 8 : 0) + (c.has4 ? 4 : 0);
   return c;
 }
 
-inline size_t packed_q_0_row_bytes(int nb) {
-  return (static_cast<size_t>(chunking(nb).padded) * kChunkBytesPerBlock + 63) / 64 * 64;
+// Bytes of one packed group of rows, and of one packed activation row (a
+// multiple of 64).
+inline size_t packed_group_bytes(int nb) {
+  const Chunking c = chunking(nb);
+  return (2 * static_cast<size_t>(c.n8) + (c.has4 ? 1 : 0)) * kWeightChunkBytes;
+}
+inline size_t packed_act_bytes(int nb) {
+  const Chunking c = chunking(nb);
+  return (static_cast<size_t>(c.n8) * kActChunk8Bytes + (c.has4 ? kActChunk4Bytes : 0) + 63) / 64 * 64;
 }
 
 // The 32 int8 weights of block b of a row (Q4_0: nibble - 8, low nibbles first).
@@ -182,18 +197,18 @@ TransposePlan make_transpose_plan(int W) {
 }
 
 const TransposePlan& transpose_plan(int W) {
-  static const TransposePlan p16 = make_transpose_plan(16), p8 = make_transpose_plan(8), p4 = make_transpose_plan(4);
-  return W == 16 ? p16 : W == 8 ? p8 : p4;
+  static const TransposePlan p8 = make_transpose_plan(8), p4 = make_transpose_plan(4);
+  return W == 8 ? p8 : p4;
 }
 
-// in: W*32 bytes (W = 16, 8 or 4); out: the W/2 zmm of the chunk's vectors.
-inline void transpose_chunk(const uint8_t* in, int W, __m512i out[8]) {
+// in: W*32 bytes (W = 8 or 4); out: the W/2 zmm of the chunk's vectors.
+inline void transpose_chunk(const uint8_t* in, int W, __m512i out[4]) {
   const TransposePlan& p = transpose_plan(W);
   const int regs = W / 2;
-  __m512i r[8];
+  __m512i r[4];
   for (int i = 0; i < regs; ++i) r[i] = _mm512_loadu_si512(in + 64 * i);
   for (int s = 0; s < p.rounds; ++s) {
-    __m512i n[8];
+    __m512i n[4];
     for (int i = 0; i < regs; ++i)
       n[i] = _mm512_permutex2var_epi32(r[p.src_lo[s][i]], _mm512_load_si512(p.idx[s][i]), r[p.src_hi[s][i]]);
     for (int i = 0; i < regs; ++i) r[i] = n[i];
@@ -201,23 +216,8 @@ inline void transpose_chunk(const uint8_t* in, int W, __m512i out[8]) {
   for (int i = 0; i < regs; ++i) out[i] = r[i];
 }
 
-// Calls f(chunk_first_block, W, byte_offset) for the chunks of a row of nb blocks.
-template <typename F>
-inline void for_each_chunk(int nb, F&& f) {
-  const Chunking c = chunking(nb);
-  int b0 = 0;
-  size_t off = 0;
-  for (int i = 0; i < c.n16; ++i, b0 += 16, off += 16 * kChunkBytesPerBlock) f(b0, 16, off);
-  if (c.has8) {
-    f(b0, 8, off);
-    b0 += 8;
-    off += 8 * kChunkBytesPerBlock;
-  }
-  if (c.has4) f(b0, 4, off);
-}
-
-// Narrow chunks hold 2 (W = 8) or 4 (W = 4) of their vectors per zmm: the
-// exact int32 sums of a lane's parts, folded to the chunk's W lanes.
+// Chunks hold 2 (W = 8) or 4 (W = 4) of their vectors per zmm: the exact int32
+// sums of a lane's parts, folded to the chunk's W lanes.
 inline __m256i fold_to_8(__m512i v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
 inline __m128i fold_to_4(__m512i v) {
   const __m256i s8 = fold_to_8(v);
@@ -226,9 +226,10 @@ inline __m128i fold_to_4(__m512i v) {
 
 // One activation row (nb blocks of int8, contiguous) into its packed chunks.
 inline void pack_act_row(const int8_t* xq, int nb, uint8_t* out) {
-  alignas(64) uint8_t tmp[16 * 32];
+  alignas(64) uint8_t tmp[8 * 32];
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  for_each_chunk(nb, [&](int b0, int W, size_t off) {
+  const Chunking c = chunking(nb);
+  auto chunk = [&](int b0, int W, uint8_t* o) {
     const int real = nb - b0 < W ? nb - b0 : W;
     const uint8_t* src = reinterpret_cast<const uint8_t*>(xq) + static_cast<size_t>(b0) * 32;
     if (real < W) {
@@ -236,41 +237,38 @@ inline void pack_act_row(const int8_t* xq, int nb, uint8_t* out) {
       std::memcpy(tmp, src, static_cast<size_t>(real) * 32);
       src = tmp;
     }
-    __m512i v[8];
+    __m512i v[4];
     transpose_chunk(src, W, v);
     __m512i sum = _mm512_setzero_si512();
     for (int i = 0; i < W / 2; ++i) {
-      _mm512_storeu_si512(out + off + 64 * i, v[i]);
+      _mm512_storeu_si512(o + 64 * i, v[i]);
       sum = _mm512_dpbusd_epi32(sum, bias, v[i]);
     }
-    // Lane starts: -(128 * block sum); vector k's lanes are (k*W + l) mod 16.
-    __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(), sum);
-    uint8_t* c = out + off + static_cast<size_t>(W) * 32;
-    if (W == 16) {
-      _mm512_storeu_si512(c, corr);
+    // Lane starts: -(128 * block sum).
+    const __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(), sum);
+    if (W == 8) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 256), fold_to_8(corr));
     } else {
-      if (W == 8) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), fold_to_8(corr));
-      } else {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(c), fold_to_4(corr));
-      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 128), fold_to_4(corr));
     }
-  });
+  };
+  for (int ch = 0; ch < c.n8; ++ch) chunk(8 * ch, 8, out + ch * kActChunk8Bytes);
+  if (c.has4) chunk(8 * c.n8, 4, out + c.n8 * kActChunk8Bytes);
 }
 
-// A raw row of nb blocks of type T into its packed chunks (packed_q_0_row_bytes(nb), zero padding at the end).
+// Four raw rows of nb blocks of type T (nullptr: a zero row past the matrix's
+// end) into one packed group (packed_group_bytes(nb)).
 template <WeightType T>
-void pack_weight_row(const uint8_t* row, int nb, uint8_t* out) {
+void pack_weight_group(const uint8_t* const rows[kRowGroup], int nb, uint8_t* out) {
   constexpr size_t kBlockBytes = weight_block_bytes(T);
-  alignas(64) uint8_t tmp[16 * 32];
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  size_t end = 0;
-  for_each_chunk(nb, [&](int b0, int W, size_t off) {
-    const int real = nb - b0 < W ? nb - b0 : W;
-    alignas(32) float d[16] = {};
+  // Blocks b0 .. b0+W-1 of one row, transposed (vector k at tv + 4W*k) and biased; their scales to d.
+  auto row_chunk = [&](const uint8_t* row, int b0, int W, uint8_t* tv, float* d) {
+    alignas(64) uint8_t tmp[8 * 32];
     for (int l = 0; l < W; ++l) {
       __m256i blk = _mm256_setzero_si256();
-      if (l < real) {
+      d[l] = 0.0f;
+      if (row != nullptr && b0 + l < nb) {
         blk = load_weight_block<T>(row, b0 + l);
         uint16_t h;
         std::memcpy(&h, row + static_cast<size_t>(b0 + l) * kBlockBytes, 2);
@@ -278,138 +276,114 @@ void pack_weight_row(const uint8_t* row, int nb, uint8_t* out) {
       }
       _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 32 * l), blk);
     }
-    __m512i v[8];
+    __m512i v[4];
     transpose_chunk(tmp, W, v);
-    for (int i = 0; i < W / 2; ++i) _mm512_storeu_si512(out + off + 64 * i, _mm512_xor_si512(v[i], bias));
-    std::memcpy(out + off + static_cast<size_t>(W) * 32, d, sizeof(float) * W);
-    end = off + static_cast<size_t>(W) * kChunkBytesPerBlock;
-  });
-  std::memset(out + end, 0, packed_q_0_row_bytes(nb) - end);
-}
-
-// The activation scales of blocks b0 .. b0+W-1 (lanes at or past nb: +0).
-inline __m512 act_scales16(const float* d, int b0, int nb) {
-  const int real = nb - b0;
-  const __mmask16 m = real >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << real) - 1u);
-  return _mm512_maskz_loadu_ps(m, d + b0);
-}
-inline __m256 act_scales8(const float* d, int b0, int nb) {
-  const int real = nb - b0;
-  return _mm256_maskz_loadu_ps(real >= 8 ? static_cast<__mmask8>(0xff) : static_cast<__mmask8>((1u << real) - 1u), d + b0);
-}
-inline __m128 act_scales4(const float* d, int b0, int nb) {
-  const int real = nb - b0;
-  return _mm_maskz_loadu_ps(real >= 4 ? static_cast<__mmask8>(0xf) : static_cast<__mmask8>((1u << real) - 1u), d + b0);
-}
-
-// One chunk for NR weight rows x NT tokens: sums[j][i] gets, per zmm lane, the
-// int32 dot products of its part of the chunk (lane starts included).
-// Narrow chunks (W = 8, 4) hold 2 or 4 of their vectors per zmm, so their
-// lanes carry partial block sums that the caller folds (exact in int32).
-template <int NR, int NT, int W>
-inline void chunk_dots(const uint8_t* const* wrows, const uint8_t* const* xrows, size_t off, __m512i sums[NR][NT]) {
-#pragma GCC unroll 4
-  for (int i = 0; i < NT; ++i) {
-    const uint8_t* c = xrows[i] + off + 32 * W;
-    const __m512i start = W == 16 ? _mm512_loadu_si512(c)
-                          : W == 8 ? _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)))
-                                   : _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c)));
-#pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) sums[j][i] = start;
-  }
-#pragma GCC unroll 8
-  for (int k = 0; k < W / 2; ++k) {
-    __m512i w[NR];
-#pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) w[j] = _mm512_loadu_si512(wrows[j] + off + 64 * k);
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) {
-      const __m512i x = _mm512_loadu_si512(xrows[i] + off + 64 * k);
-#pragma GCC unroll 4
-      for (int j = 0; j < NR; ++j) sums[j][i] = _mm512_dpbusd_epi32(sums[j][i], w[j], x);
-    }
-  }
-}
-
-// NR weight rows x NT tokens over all chunks; acc[j][i] are the 8 block lanes of
-// kernels.h's block sum.
-template <int NR, int NT>
-inline void q_0_micro(const uint8_t* const* wrows, const uint8_t* const* xrows, const float* const* xd, int nb,
-                      float* out, size_t out_stride) {
-  __m256 acc[NR][NT];
-#pragma GCC unroll 4
-  for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) acc[j][i] = _mm256_setzero_ps();
+    for (int i = 0; i < W / 2; ++i) _mm512_storeu_si512(tv + 64 * i, _mm512_xor_si512(v[i], bias));
+  };
   const Chunking c = chunking(nb);
-  int b0 = 0;
-  size_t off = 0;
-  __m512i sums[NR][NT];
-  for (int ch = 0; ch < c.n16; ++ch, b0 += 16, off += 16 * kChunkBytesPerBlock) {
-    chunk_dots<NR, NT, 16>(wrows, xrows, off, sums);
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) {
-      const __m512 dx = act_scales16(xd[i], b0, nb);
-#pragma GCC unroll 4
-      for (int j = 0; j < NR; ++j) {
-        const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(wrows[j] + off + 512));
-        const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(sums[j][i]), _mm512_mul_ps(dw, dx));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm512_castps512_ps256(v));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm512_extractf32x8_ps(v, 1));
+  alignas(64) uint8_t tv[kRowGroup][8 * 32];
+  float d[kRowGroup][8];
+  uint8_t* o = out;
+  for (int ch = 0; ch < c.n8; ++ch) {
+    for (int r = 0; r < kRowGroup; ++r) row_chunk(rows[r], 8 * ch, 8, tv[r], d[r]);
+    for (int p = 0; p < 2; ++p, o += kWeightChunkBytes) {
+      for (int k = 0; k < 8; ++k) {
+        std::memcpy(o + 64 * k, tv[2 * p] + 32 * k, 32);
+        std::memcpy(o + 64 * k + 32, tv[2 * p + 1] + 32 * k, 32);
       }
+      std::memcpy(o + 512, d[2 * p], 32);
+      std::memcpy(o + 544, d[2 * p + 1], 32);
     }
   }
-  if (c.has8) {
-    chunk_dots<NR, NT, 8>(wrows, xrows, off, sums);
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) {
-      const __m256 dx = act_scales8(xd[i], b0, nb);
-#pragma GCC unroll 4
-      for (int j = 0; j < NR; ++j) {
-        const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 256));
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_mul_ps(_mm256_cvtepi32_ps(fold_to_8(sums[j][i])), _mm256_mul_ps(dw, dx)));
-      }
-    }
-  } else if (c.has4) {
-    chunk_dots<NR, NT, 4>(wrows, xrows, off, sums);
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) {
-      const __m128 dx = act_scales4(xd[i], b0, nb);
-#pragma GCC unroll 4
-      for (int j = 0; j < NR; ++j) {
-        const __m128 dw = _mm_loadu_ps(reinterpret_cast<const float*>(wrows[j] + off + 128));
-        const __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(fold_to_4(sums[j][i])), _mm_mul_ps(dw, dx));
-        // Lanes 4..7 get +0, which changes no lane.
-        acc[j][i] = _mm256_add_ps(acc[j][i], _mm256_zextps128_ps256(v));
-      }
-    }
-  }
-  if constexpr (NR == 4) {
-    // Four consecutive rows of a token: one tree for the four, one store.
-#pragma GCC unroll 4
-    for (int i = 0; i < NT; ++i) {
-      const __m512 ab = _mm512_insertf32x8(_mm512_castps256_ps512(acc[0][i]), acc[1][i], 1);
-      const __m512 cd = _mm512_insertf32x8(_mm512_castps256_ps512(acc[2][i]), acc[3][i], 1);
-      _mm_storeu_ps(out + static_cast<size_t>(i) * out_stride, tree8x4(ab, cd));
-    }
-  } else {
-#pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 4
-      for (int i = 0; i < NT; ++i) out[static_cast<size_t>(i) * out_stride + j] = tree8(acc[j][i]);
+  if (c.has4) {
+    for (int r = 0; r < kRowGroup; ++r) row_chunk(rows[r], 8 * c.n8, 4, tv[r], d[r]);
+    for (int k = 0; k < 8; ++k)
+      for (int r = 0; r < kRowGroup; ++r) std::memcpy(o + 64 * k + 16 * r, tv[r] + 16 * k, 16);
+    for (int r = 0; r < kRowGroup; ++r) std::memcpy(o + 512 + 16 * r, d[r], 16);
   }
 }
 
-template <int NR>
-inline void q_0_micro_tokens(int nt, const uint8_t* const* wrows, const uint8_t* const* xrows, const float* const* xd,
-                             int nb, float* out, size_t out_stride) {
-  switch (nt) {
-    case 1: q_0_micro<NR, 1>(wrows, xrows, xd, nb, out, out_stride); break;
-    case 2: q_0_micro<NR, 2>(wrows, xrows, xd, nb, out, out_stride); break;
-    case 3: q_0_micro<NR, 3>(wrows, xrows, xd, nb, out, out_stride); break;
-    case 4: q_0_micro<NR, 4>(wrows, xrows, xd, nb, out, out_stride); break;
-    default: assert(false);
+// An activation chunk's 32 (16) bytes in every 256-bit (128-bit) part of a zmm.
+inline __m512i bcast8(const uint8_t* p) { return _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+inline __m512i bcast4(const uint8_t* p) { return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// The activation scales of blocks b0 .. b0+7 for both rows of a pair (b0 ..
+// b0+3 for the four rows); lanes of blocks at or past nb: +0.
+inline __m512 act_scales8x2(const float* d, int b0, int nb) {
+  const int real = nb - b0;
+  if (real >= 8) return _mm512_broadcast_f32x8(_mm256_loadu_ps(d + b0));
+  return _mm512_broadcast_f32x8(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << real) - 1u), d + b0));
+}
+inline __m512 act_scales4x4(const float* d, int b0, int nb) {
+  const int real = nb - b0;
+  const __mmask8 m = real >= 4 ? static_cast<__mmask8>(0xf) : static_cast<__mmask8>((1u << real) - 1u);
+  return _mm512_broadcast_f32x4(_mm_maskz_loadu_ps(m, d + b0));
+}
+
+// One packed group of rows (the first nr of its 4 stored) x NT tokens:
+// out[i * out_stride + r] for r < nr. acc[p][i] holds the 8 block lanes of
+// rows 2p and 2p+1 (kernels.h's block sum), for token i.
+template <int NT>
+inline void q_0_micro(const uint8_t* wg, const uint8_t* const* xrows, const float* const* xd, int nb, int nr,
+                      float* out, size_t out_stride) {
+  __m512 acc[2][NT];
+#pragma GCC unroll 4
+  for (int i = 0; i < NT; ++i) acc[0][i] = acc[1][i] = _mm512_setzero_ps();
+  const Chunking c = chunking(nb);
+  const uint8_t* w = wg;
+  for (int ch = 0; ch < c.n8; ++ch, w += 2 * kWeightChunkBytes) {
+    const size_t xo = static_cast<size_t>(ch) * kActChunk8Bytes;
+    __m512i s[2][NT];
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) s[0][i] = s[1][i] = bcast8(xrows[i] + xo + 256);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m512i w0 = _mm512_load_si512(w + 64 * k);
+      const __m512i w1 = _mm512_load_si512(w + kWeightChunkBytes + 64 * k);
+#pragma GCC unroll 4
+      for (int i = 0; i < NT; ++i) {
+        const __m512i x = bcast8(xrows[i] + xo + 32 * k);
+        s[0][i] = _mm512_dpbusd_epi32(s[0][i], w0, x);
+        s[1][i] = _mm512_dpbusd_epi32(s[1][i], w1, x);
+      }
+    }
+    const __m512 dw0 = _mm512_load_ps(reinterpret_cast<const float*>(w + 512));
+    const __m512 dw1 = _mm512_load_ps(reinterpret_cast<const float*>(w + kWeightChunkBytes + 512));
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m512 dx = act_scales8x2(xd[i], 8 * ch, nb);
+      acc[0][i] = _mm512_add_ps(acc[0][i], _mm512_mul_ps(_mm512_cvtepi32_ps(s[0][i]), _mm512_mul_ps(dw0, dx)));
+      acc[1][i] = _mm512_add_ps(acc[1][i], _mm512_mul_ps(_mm512_cvtepi32_ps(s[1][i]), _mm512_mul_ps(dw1, dx)));
+    }
   }
+  if (c.has4) {
+    const size_t xo = static_cast<size_t>(c.n8) * kActChunk8Bytes;
+    __m512i s[NT];
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) s[i] = bcast4(xrows[i] + xo + 128);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m512i wv = _mm512_load_si512(w + 64 * k);
+#pragma GCC unroll 4
+      for (int i = 0; i < NT; ++i) s[i] = _mm512_dpbusd_epi32(s[i], wv, bcast4(xrows[i] + xo + 16 * k));
+    }
+    const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(w + 512));
+    // Row r's 4 block values (lanes 4r..4r+3) go to block lanes 0..3 of its
+    // half of acc[r / 2]; the other lanes get +0, which changes no lane.
+    const __m512i to_ab = _mm512_setr_epi32(0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0);
+    const __m512i to_cd = _mm512_setr_epi32(8, 9, 10, 11, 0, 0, 0, 0, 12, 13, 14, 15, 0, 0, 0, 0);
+    const __mmask16 lanes = 0x0f0f;
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const __m512 dx = act_scales4x4(xd[i], 8 * c.n8, nb);
+      const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s[i]), _mm512_mul_ps(dw, dx));
+      acc[0][i] = _mm512_add_ps(acc[0][i], _mm512_maskz_permutexvar_ps(lanes, to_ab, v));
+      acc[1][i] = _mm512_add_ps(acc[1][i], _mm512_maskz_permutexvar_ps(lanes, to_cd, v));
+    }
+  }
+  const __mmask8 store = static_cast<__mmask8>((1u << nr) - 1u);
+#pragma GCC unroll 4
+  for (int i = 0; i < NT; ++i) _mm_mask_storeu_ps(out + static_cast<size_t>(i) * out_stride, store, tree8x4(acc[0][i], acc[1][i]));
 }
 
 struct alignas(64) CacheLine {
@@ -426,19 +400,20 @@ Q8Scratch& q8_scratch() {
   return s;
 }
 
-size_t packed_q8_0_act_row_bytes(int n) { return packed_q_0_row_bytes(n / kQK8_0); }
+size_t packed_q8_0_act_row_bytes(int n) { return packed_act_bytes(n / kQK8_0); }
 void pack_q8_0_act(const int8_t* qs, int n, uint8_t* out) { pack_act_row(qs, n / kQK8_0, out); }
 
-// Products of packed weight rows (row r at w + r * w_row_bytes) with Q8_0
+// Products of packed weight rows (groups of kRowGroup rows; the group of row
+// r, r a multiple of kRowGroup, at w + r * w_row_bytes) with Q8_0
 // activations, whatever type the rows were packed from: a MatTileFn over
 // packed rows. The activations are packed here unless the batch carries them
 // packed (ActView::packed).
 void mat_tile_q_0_prepacked(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
                             float* out, size_t out_stride) {
-  constexpr int kNR = 4, kNT = 3;
+  constexpr int kNT = 4;
   const int n = x.n;
   const int nb = n / kQK8_0;
-  const size_t xrb = packed_q_0_row_bytes(nb);
+  const size_t xrb = packed_act_bytes(nb);
   const uint8_t* xp = x.packed;
   if (xp == nullptr) {
     Q8Scratch& s = q8_scratch();
@@ -448,10 +423,10 @@ void mat_tile_q_0_prepacked(const uint8_t* w, size_t w_row_bytes, int n_rows, co
     xp = p;
   }
   assert(x.packed == nullptr || x.packed_row_bytes == xrb);
-  for (int r = 0; r < n_rows; r += kNR) {
-    const int nr = n_rows - r < kNR ? n_rows - r : kNR;
-    const uint8_t* wrows[kNR];
-    for (int j = 0; j < kNR; ++j) wrows[j] = w + static_cast<size_t>(r + (j < nr ? j : 0)) * w_row_bytes;
+  assert(w_row_bytes * kRowGroup == packed_group_bytes(nb));
+  for (int r = 0; r < n_rows; r += kRowGroup) {
+    const int nr = n_rows - r < kRowGroup ? n_rows - r : kRowGroup;
+    const uint8_t* wg = w + static_cast<size_t>(r) * w_row_bytes;
     for (int t0 = 0; t0 < n_tok; t0 += kNT) {
       const int nt = n_tok - t0 < kNT ? n_tok - t0 : kNT;
       const uint8_t* xrows[kNT];
@@ -462,13 +437,24 @@ void mat_tile_q_0_prepacked(const uint8_t* w, size_t w_row_bytes, int n_rows, co
         xd[i] = x.d + static_cast<size_t>(t) * nb;
       }
       float* o = out + static_cast<size_t>(t0) * out_stride + r;
-      switch (nr) {
-        case 4: q_0_micro_tokens<4>(nt, wrows, xrows, xd, nb, o, out_stride); break;
-        case 3: q_0_micro_tokens<3>(nt, wrows, xrows, xd, nb, o, out_stride); break;
-        case 2: q_0_micro_tokens<2>(nt, wrows, xrows, xd, nb, o, out_stride); break;
-        default: q_0_micro_tokens<1>(nt, wrows, xrows, xd, nb, o, out_stride); break;
+      switch (nt) {
+        case 4: q_0_micro<4>(wg, xrows, xd, nb, nr, o, out_stride); break;
+        case 3: q_0_micro<3>(wg, xrows, xd, nb, nr, o, out_stride); break;
+        case 2: q_0_micro<2>(wg, xrows, xd, nb, nr, o, out_stride); break;
+        default: q_0_micro<1>(wg, xrows, xd, nb, nr, o, out_stride); break;
       }
     }
+  }
+}
+
+// Packs n_rows raw rows (row r at w + r * w_row_bytes) of type T into groups at out.
+template <WeightType T>
+void pack_weight_rows(const uint8_t* w, size_t w_row_bytes, int n_rows, int nb, uint8_t* out) {
+  const size_t gb = packed_group_bytes(nb);
+  for (int r = 0; r < n_rows; r += kRowGroup) {
+    const uint8_t* rows[kRowGroup];
+    for (int j = 0; j < kRowGroup; ++j) rows[j] = r + j < n_rows ? w + static_cast<size_t>(r + j) * w_row_bytes : nullptr;
+    pack_weight_group<T>(rows, nb, out + static_cast<size_t>(r / kRowGroup) * gb);
   }
 }
 
@@ -477,34 +463,30 @@ template <WeightType T>
 void mat_tile_q_0_packed(const uint8_t* w, size_t w_row_bytes, int n_rows, const ActView& x, int n_tok,
                          float* out, size_t out_stride) {
   const int nb = x.n / kQK8_0;
-  const size_t prb = packed_q_0_row_bytes(nb);
+  const size_t gb = packed_group_bytes(nb);
+  const size_t bytes = static_cast<size_t>((n_rows + kRowGroup - 1) / kRowGroup) * gb;
   Q8Scratch& s = q8_scratch();
-  if (s.w.size() * 64 < n_rows * prb) s.w.resize(n_rows * prb / 64);
+  if (s.w.size() * 64 < bytes) s.w.resize(bytes / 64);
   uint8_t* packed = s.w[0].bytes;
-  for (int r = 0; r < n_rows; ++r) pack_weight_row<T>(w + static_cast<size_t>(r) * w_row_bytes, nb, packed + r * prb);
-  mat_tile_q_0_prepacked(packed, prb, n_rows, x, n_tok, out, out_stride);
+  pack_weight_rows<T>(w, w_row_bytes, n_rows, nb, packed);
+  mat_tile_q_0_prepacked(packed, gb / kRowGroup, n_rows, x, n_tok, out, out_stride);
 }
 
 bool packs(WeightType t) { return t == WeightType::kQ8_0 || t == WeightType::kQ4_0 || t == WeightType::kQ5_0; }
 
 size_t packed_row_bytes(WeightType t, int n_cols) {
   if (!packs(t) || n_cols <= 0 || n_cols % kQK8_0 != 0) return 0;
-  return packed_q_0_row_bytes(n_cols / kQK8_0);
+  return packed_group_bytes(n_cols / kQK8_0) / kRowGroup;
 }
 
 void pack_rows(WeightType t, const uint8_t* w, size_t w_row_bytes, int n_rows, int n_cols, uint8_t* out) {
-  const size_t prb = packed_row_bytes(t, n_cols);
-  assert(prb != 0 && reinterpret_cast<uintptr_t>(out) % 64 == 0);
+  assert(packed_row_bytes(t, n_cols) != 0 && reinterpret_cast<uintptr_t>(out) % 64 == 0);
   const int nb = n_cols / kQK8_0;
-  for (int r = 0; r < n_rows; ++r) {
-    const uint8_t* row = w + static_cast<size_t>(r) * w_row_bytes;
-    uint8_t* o = out + static_cast<size_t>(r) * prb;
-    switch (t) {
-      case WeightType::kQ8_0: pack_weight_row<WeightType::kQ8_0>(row, nb, o); break;
-      case WeightType::kQ4_0: pack_weight_row<WeightType::kQ4_0>(row, nb, o); break;
-      case WeightType::kQ5_0: pack_weight_row<WeightType::kQ5_0>(row, nb, o); break;
-      default: assert(false);
-    }
+  switch (t) {
+    case WeightType::kQ8_0: pack_weight_rows<WeightType::kQ8_0>(w, w_row_bytes, n_rows, nb, out); break;
+    case WeightType::kQ4_0: pack_weight_rows<WeightType::kQ4_0>(w, w_row_bytes, n_rows, nb, out); break;
+    case WeightType::kQ5_0: pack_weight_rows<WeightType::kQ5_0>(w, w_row_bytes, n_rows, nb, out); break;
+    default: assert(false);
   }
 }
 
@@ -1291,6 +1273,7 @@ void install_avx512_kernels(Kernels& k) {
   k.mat_tile[static_cast<int>(WeightType::kBF16)] = mat_tile_float<WeightType::kBF16>;
   k.mat_tile[static_cast<int>(WeightType::kQ6_K)] = mat_tile_k<WeightType::kQ6_K>;
   k.packed_row_bytes = packed_row_bytes;
+  k.packed_row_group = kRowGroup;
   k.pack_rows = pack_rows;
   k.packed_q8_0_act_row_bytes = packed_q8_0_act_row_bytes;
   k.pack_q8_0_act = pack_q8_0_act;

@@ -16,7 +16,7 @@ namespace {
 // call, so larger tiles amortise that), but small enough that every thread gets
 // several tiles. Tiling never changes a result, only speed.
 constexpr int kMaxRowTile = 64;
-constexpr int kMinRowTile = 16;
+constexpr int kMinRowTile = 16;  // a multiple of every level's packed_row_group
 // Tokens per tile: the quantized activations of a token tile stay in L2.
 #ifndef LLMZIP_TT
 #define LLMZIP_TT 16
@@ -129,7 +129,8 @@ size_t PackedWeights::bytes_for(const WeightMatrix& w) {
   const Kernels& k = kernels();
   if (k.packed_row_bytes == nullptr || k.pack_rows == nullptr || k.mat_tile_packed[static_cast<int>(w.type)] == nullptr)
     return 0;
-  return k.packed_row_bytes(w.type, w.n_cols) * static_cast<size_t>(w.n_rows);
+  const size_t g = static_cast<size_t>(k.packed_row_group);
+  return k.packed_row_bytes(w.type, w.n_cols) * ((static_cast<size_t>(w.n_rows) + g - 1) / g * g);
 }
 
 void PackedWeights::Free::operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
@@ -141,7 +142,7 @@ bool PackedWeights::pack(WeightMatrix& w) {
   const Kernels& k = kernels();
   k.pack_rows(w.type, w.data, w.row_bytes, w.n_rows, w.n_cols, block.get());
   w.packed = block.get();
-  w.packed_row_bytes = bytes / static_cast<size_t>(w.n_rows);
+  w.packed_row_bytes = k.packed_row_bytes(w.type, w.n_cols);
   w.packed_isa = active_isa();
   bytes_ += bytes;
   blocks_.push_back(std::move(block));

@@ -24,7 +24,7 @@ struct WeightMatrix {
   int n_rows = 0;
   const uint8_t* data = nullptr;
   size_t row_bytes = 0;
-  const uint8_t* packed = nullptr;  // row r at packed + r * packed_row_bytes
+  const uint8_t* packed = nullptr;  // groups of rows: kernels.h packed_row_group
   size_t packed_row_bytes = 0;
   Isa packed_isa = Isa::kScalar;
 };

@@ -207,8 +207,9 @@ int check_mat_tile(WeightType t, const std::vector<int>& ns, const std::vector<i
           const Kernels& k = kernels_for(isa);
           const size_t prb = k.packed_row_bytes ? k.packed_row_bytes(t, n) : 0;
           if (prb == 0 || k.mat_tile_packed[static_cast<int>(t)] == nullptr) continue;
-          EXPECT_EQ(prb % 64, 0u);
-          std::vector<Line> packed(rows * prb / 64);
+          const size_t group = static_cast<size_t>(k.packed_row_group);
+          EXPECT_EQ(group * prb % 64, 0u);
+          std::vector<Line> packed((rows + group - 1) / group * group * prb / 64);
           k.pack_rows(t, wp, rb, rows, n, packed[0].bytes);
           std::vector<float> got_packed(stride * n_tok, -7.0f);
           k.mat_tile_packed[static_cast<int>(t)](packed[0].bytes, prb, rows, a.view, n_tok, got_packed.data(), stride);
